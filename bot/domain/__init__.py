@@ -1,0 +1,1 @@
+"""The challenge's rules and money math, in plain Python."""

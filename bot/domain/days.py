@@ -1,0 +1,73 @@
+"""Day references as typed ("yesterday", "friday", "3/7") and their resolution to dates."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True)
+class RelativeDay:
+    """`today` (days_back=0) or `yesterday` (days_back=1)."""
+
+    days_back: int
+
+
+@dataclass(frozen=True)
+class Weekday:
+    """A weekday name: its latest occurrence, today included (0 is Monday)."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class ExactDate:
+    value: date
+
+
+@dataclass(frozen=True)
+class DayMonth:
+    """A day-first date without a year (`3/7`): the latest such day not after today."""
+
+    day: int
+    month: int
+
+
+DayRef = RelativeDay | Weekday | ExactDate | DayMonth
+
+
+def resolve_day(ref: DayRef, today: date) -> date | None:
+    """The date a reference means for someone whose today is `today`; None if it has none."""
+    match ref:
+        case RelativeDay(days_back):
+            return today - timedelta(days=days_back)
+        case Weekday(index):
+            return today - timedelta(days=(today.weekday() - index) % 7)
+        case ExactDate(value):
+            return value
+        case DayMonth(day, month):
+            for year in (today.year, today.year - 1, today.year - 2, today.year - 3, today.year - 4):
+                try:
+                    candidate = date(year, month, day)
+                except ValueError:  # 29/2 outside a leap year
+                    continue
+                if candidate <= today:
+                    return candidate
+            return None
+
+
+def log_day_refusal(
+    day: date, today: date, season_start: date, season_end: date, late_logging_days: int
+) -> str | None:
+    """Why an activity cannot be logged on `day`, or None when it can."""
+    if day > today:
+        return f"{day:%a %-d %b %Y} is in the future: log it once you've done it."
+    if day < season_start or day > season_end:
+        return (
+            f"{day:%a %-d %b %Y} is outside the challenge, which runs from "
+            f"{season_start:%-d %b %Y} to {season_end:%-d %b %Y}."
+        )
+    if (today - day).days > late_logging_days:
+        return (
+            f"{day:%a %-d %b %Y} is more than {late_logging_days} days ago, too late to log. "
+            "Ask an admin if it's a genuine mistake."
+        )
+    return None

@@ -1,0 +1,85 @@
+"""Admin commands: removing a bogus log, announcing, exporting. Each is audited."""
+
+import csv
+import io
+
+from sqlalchemy.orm import Session
+
+from bot.commands import AdminAnnounce, AdminExport, AdminRemove
+from bot.handlers import format
+from bot.handlers.context import Context
+from bot.replies import Attachment, Reply, Text, ToAnnouncementChats, ToParticipant, say
+from storage import repository as repo
+
+EXPORT_COLUMNS = (
+    "id", "day", "kind", "distance_m", "participant", "team", "created_at",
+    "removed_at", "removed_by", "removal_reason",
+)
+
+
+def remove_log(ctx: Context, command: AdminRemove) -> list[Reply]:
+    session = ctx.session
+    activity = repo.activity_by_id(session, ctx.season_id, command.activity_id)
+    if activity is None:
+        return [say(f"There is no log #{command.activity_id} this season.", example="admin export")]
+    if activity.deleted_at is not None:
+        return [say(f"#{activity.id} was already removed ({activity.delete_reason}).")]
+    repo.lock_participant(session, activity.participant_id)
+    repo.remove_activity(session, activity, ctx.participant.id, command.reason, ctx.now)
+    what = (
+        f"#{activity.id}: {format.km(activity.distance_m)} {activity.kind} "
+        f"on {format.day(activity.day)}"
+    )
+    repo.audit(session, ctx.season_id, ctx.participant.id, "remove", f"{what}; {command.reason}", ctx.now)
+    owner = session.get(type(ctx.participant), activity.participant_id)
+    owner_name = owner.display_name if owner else "?"
+    return [
+        say(f"Removed {what}, logged by {owner_name}. Reason: {command.reason}."),
+        Reply(
+            (Text(f"An admin removed your log {what}. Reason: {command.reason}."),),
+            ToParticipant(repo.accounts_of(session, activity.participant_id)),
+        ),
+    ]
+
+
+def announce(ctx: Context, command: AdminAnnounce) -> list[Reply]:
+    repo.audit(ctx.session, ctx.season_id, ctx.participant.id, "announce", command.text, ctx.now)
+    return [
+        Reply((Text(command.text),), ToAnnouncementChats()),
+        say(f"Announced to {len(ctx.config.announce) or 'the'} announcement chat(s)."),
+    ]
+
+
+def export_activities(ctx: Context, _command: AdminExport) -> Reply:
+    content = activities_csv(ctx.session, ctx.season_id)
+    repo.audit(ctx.session, ctx.season_id, ctx.participant.id, "export", "activities CSV", ctx.now)
+    filename = f"activities-{ctx.now.astimezone(ctx.config.season.timezone):%Y-%m-%d-%H%M}.csv"
+    return Reply(
+        (
+            Text("Every activity of the season, removed ones included."),
+            Attachment(filename, content, "text/csv"),
+        )
+    )
+
+
+def activities_csv(session: Session, season_id: int) -> bytes:
+    """Every activity of a season as CSV, removed ones included."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for row in repo.export_rows(session, season_id):
+        activity = row.activity
+        writer.writerow(
+            (
+                activity.id, activity.day.isoformat(), activity.kind, activity.distance_m,
+                _csv_safe(row.participant), _csv_safe(row.team), activity.created_at.isoformat(),
+                activity.deleted_at.isoformat() if activity.deleted_at else "",
+                _csv_safe(row.removed_by or ""), _csv_safe(activity.delete_reason or ""),
+            )
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+def _csv_safe(value: str) -> str:
+    """Names starting with = + - @ would run as formulas in a spreadsheet."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

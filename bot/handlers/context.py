@@ -1,0 +1,37 @@
+"""What every handler is given: the caller, their season, the clock and a transaction."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.config import Config
+from bot.messages import Incoming
+from storage.models import Participant
+
+
+@dataclass
+class Context:
+    session: Session
+    config: Config
+    season_id: int
+    incoming: Incoming
+    participant: Participant
+    now: datetime
+    is_admin: bool
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The caller's time zone: their own setting, else what the platform says, else the season's."""
+        for name in (self.participant.timezone, self.incoming.timezone):
+            if name:
+                try:
+                    return ZoneInfo(name)
+                except (ValueError, KeyError):
+                    continue
+        return self.config.season.timezone
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.zone).date()

@@ -1,0 +1,126 @@
+"""From a neutral incoming message to neutral replies: parse, check, run in one transaction."""
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import commands as c
+from bot.config import Config
+from bot.handlers import activities, admin, standings, teams
+from bot.handlers.context import Context
+from bot.handlers.help import show_help
+from bot.messages import Incoming
+from bot.replies import Reply, say
+from storage import repository as repo
+from storage.database import transaction
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Handler = Callable[[Context, Any], Reply | list[Reply]]
+
+HANDLERS: dict[type, Handler] = {
+    c.Help: show_help,
+    c.NewTeam: teams.new_team,
+    c.Join: teams.join_team,
+    c.Leave: teams.leave_team,
+    c.TeamInfo: teams.show_team,
+    c.Log: activities.log_activity,
+    c.Undo: activities.undo_last,
+    c.Delete: activities.delete_activity,
+    c.SetTimezone: activities.set_timezone,
+    c.Me: standings.show_me,
+    c.Standings: standings.show_standings,
+    c.Totals: standings.show_totals,
+    c.AdminRemove: admin.remove_log,
+    c.AdminAnnounce: admin.announce,
+    c.AdminExport: admin.export_activities,
+}
+
+# Commands that only read: a repeated delivery of one simply answers again.
+READ_ONLY = (c.Help, c.TeamInfo, c.Me, c.Standings, c.Totals)
+ADMIN_ONLY = (c.AdminRemove, c.AdminAnnounce, c.AdminExport)
+
+SORRY = say("Something went wrong on our side and nothing was changed. Please try again.")
+BUSY = say("The challenge is very busy right now and nothing was changed. Please try again.")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Dispatcher:
+    """Runs one command for one caller; safe to call from many threads at once."""
+
+    def __init__(
+        self,
+        config: Config,
+        sessions: sessionmaker[Session],
+        season_id: int,
+        clock: Clock = utc_now,
+        extra_admins: set[tuple[str, str]] | None = None,
+    ) -> None:
+        self.config = config
+        self.sessions = sessions
+        self.season_id = season_id
+        self.clock = clock
+        # Admins known outside config.toml: the console's `/as NAME admin`.
+        self.extra_admins = extra_admins if extra_admins is not None else set()
+
+    def is_admin(self, platform: str, user_id: str) -> bool:
+        return (platform, user_id) in self.extra_admins or self.config.is_admin(platform, user_id)
+
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        command = c.parse(incoming.text)
+        if isinstance(command, c.ParseError):
+            return [say(command.message, example=command.example)]
+        admin = self.is_admin(incoming.platform, incoming.user_id)
+        if isinstance(command, ADMIN_ONLY) and not admin:
+            return [say("Only the challenge admins can do that.", example="help")]
+        try:
+            return self._run(incoming, command, admin)
+        except IntegrityError:
+            # A concurrent request created the same row first (a team name, an account):
+            # running again sees it and answers accordingly.
+            try:
+                return self._run(incoming, command, admin)
+            except Exception:
+                log.exception("command_failed", extra={"platform": incoming.platform})
+                return [SORRY]
+        except OperationalError:
+            log.exception("database_unavailable", extra={"platform": incoming.platform})
+            return [BUSY]
+        except Exception:
+            log.exception("command_failed", extra={"platform": incoming.platform})
+            return [SORRY]
+
+    def _run(self, incoming: Incoming, command: c.Command, admin: bool) -> list[Reply]:
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            if not isinstance(command, READ_ONLY) and not repo.claim_delivery(
+                session, incoming.delivery_key, now
+            ):
+                log.info("repeated_delivery", extra={"key": incoming.delivery_key})
+                return []
+            participant = repo.account_participant(
+                session,
+                incoming.platform,
+                incoming.user_id,
+                incoming.display_name or incoming.user_id,
+                now,
+            )
+            context = Context(
+                session=session,
+                config=self.config,
+                season_id=self.season_id,
+                incoming=incoming,
+                participant=participant,
+                now=now,
+                is_admin=admin,
+            )
+            result = HANDLERS[type(command)](context, command)
+            return result if isinstance(result, list) else [result]

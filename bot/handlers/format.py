@@ -1,0 +1,39 @@
+"""How numbers read in replies: kilometres, money, dates."""
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+EARTH_CIRCUMFERENCE_KM = Decimal(40075)
+
+
+def km(metres: int) -> str:
+    """`12 km`, `12.5 km`, `8.05 km`, `264,497 km`: at most two decimals, no trailing zeros."""
+    value = (Decimal(metres) / 1000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{text} km"
+
+
+def km_number(metres: int) -> str:
+    """Kilometres for a table column, one decimal."""
+    value = (Decimal(metres) / 1000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{value:,.1f}"
+
+
+def money(amount: Decimal, currency: str) -> str:
+    return f"{currency} {amount:,}"
+
+
+def day(value: date) -> str:
+    return f"{value:%a %-d %b %Y}"
+
+
+def times_around_earth(metres: int) -> str:
+    laps = (Decimal(metres) / 1000 / EARTH_CIRCUMFERENCE_KM).quantize(Decimal("0.01"))
+    return f"{laps}"
+
+
+def share(part: int, whole: int) -> str:
+    if whole <= 0:
+        return "0%"
+    percent = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("1"), ROUND_HALF_UP)
+    return f"{percent}%"

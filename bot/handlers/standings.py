@@ -1,0 +1,145 @@
+"""Where everyone stands: me, standings, totals. Read from running totals only."""
+
+from bot.commands import Me, Standings, Totals
+from bot.domain.money import donation
+from bot.handlers import format
+from bot.handlers.context import Context
+from bot.replies import Heading, Reply, Table, Text, say
+from storage import repository as repo
+from storage.models import Team
+
+TOP = 10
+
+
+def show_me(ctx: Context, _command: Me) -> Reply:
+    session, season_id, me = ctx.session, ctx.season_id, ctx.participant
+    totals = repo.participant_total(session, season_id, me.id)
+    team = repo.current_team(session, season_id, me.id)
+    if team is None and totals.total_m == 0:
+        return say("You're not in a team yet.", example="join Red Rockets")
+    rows = tuple(
+        (kind, format.km_number(metres))
+        for kind, metres in (("run", totals.run_m), ("walk", totals.walk_m), ("cycle", totals.cycle_m))
+    )
+    parts = [
+        Heading(f"{me.display_name}: {format.km(totals.total_m)}"),
+        Table(("kind", "km"), (*rows, ("total", format.km_number(totals.total_m))), frozenset({1})),
+        Text(
+            f"Days active: {repo.days_active(session, season_id, me.id)}. "
+            f"Rank {repo.person_rank(session, season_id, totals.total_m)} "
+            f"of {repo.participant_count(session, season_id)}."
+        ),
+    ]
+    if team is not None:
+        mine = repo.contribution(session, team.id, me.id)
+        parts.append(
+            Text(f"Your share of {team.name}: {format.share(mine, team.total_m)} "
+                 f"({format.km(mine)} of {format.km(team.total_m)}).")
+        )
+    return Reply(tuple(parts))
+
+
+def show_standings(ctx: Context, command: Standings) -> Reply:
+    return _people_standings(ctx) if command.people else _team_standings(ctx)
+
+
+def _team_standings(ctx: Context) -> Reply:
+    session, season_id = ctx.session, ctx.season_id
+    teams = list(repo.top_teams(session, season_id, TOP))
+    if not teams:
+        return say("No teams yet. Be the first!", example="newteam Red Rockets")
+    ranks = _competition_ranks([team.total_m for team in teams])
+    rows = [_team_row(rank, team) for rank, team in zip(ranks, teams, strict=True)]
+    marked = None
+    mine = repo.current_team(session, season_id, ctx.participant.id)
+    if mine is not None:
+        marked = next((i for i, team in enumerate(teams) if team.id == mine.id), None)
+        if marked is None:
+            rows.append(_team_row(repo.team_rank(session, mine), mine))
+            marked = len(rows) - 1
+    return Reply(
+        (
+            Heading(f"Team standings, {format.day(ctx.today)}"),
+            Table(
+                ("#", "team", "km", "members", "km/member"),
+                tuple(rows),
+                right_aligned=frozenset({0, 2, 3, 4}),
+                marked_row=marked,
+            ),
+        )
+    )
+
+
+def _team_row(rank: int, team: Team) -> tuple[str, ...]:
+    per_member = team.total_m // team.member_count if team.member_count else 0
+    return (
+        str(rank),
+        team.name,
+        format.km_number(team.total_m),
+        str(team.member_count),
+        format.km_number(per_member),
+    )
+
+
+def _people_standings(ctx: Context) -> Reply:
+    session, season_id, me = ctx.session, ctx.season_id, ctx.participant
+    people = repo.top_people(session, season_id, TOP)
+    if not people:
+        return say("Nobody has logged anything yet.", example="log 5km run")
+    ranks = _competition_ranks([person.total_m for person in people])
+    rows = [
+        (str(rank), person.display_name, person.team_name or "-", format.km_number(person.total_m))
+        for rank, person in zip(ranks, people, strict=True)
+    ]
+    marked = next((i for i, p in enumerate(people) if p.participant_id == me.id), None)
+    if marked is None:
+        totals = repo.participant_total(session, season_id, me.id)
+        team = repo.current_team(session, season_id, me.id)
+        if team is not None or totals.total_m:
+            rank = repo.person_rank(session, season_id, totals.total_m)
+            rows.append((str(rank), me.display_name, team.name if team else "-",
+                         format.km_number(totals.total_m)))
+            marked = len(rows) - 1
+    return Reply(
+        (
+            Heading(f"Individual standings, {format.day(ctx.today)}"),
+            Table(("#", "name", "team", "km"), tuple(rows), frozenset({0, 3}), marked),
+        )
+    )
+
+
+def show_totals(ctx: Context, _command: Totals) -> Reply:
+    session, season_id, season = ctx.session, ctx.season_id, ctx.config.season
+    sums = repo.season_sums(session, season_id)
+    amount = donation(sums.total_m, season.donation_per_km, season.donation_cap)
+    rate = f"{season.currency} {season.donation_per_km} per km"
+    capped = " (the cap)" if season.donation_cap is not None and amount == season.donation_cap else ""
+    return Reply(
+        (
+            Heading(f"{season.name}: {format.km(sums.total_m)} so far"),
+            Table(
+                ("kind", "km"),
+                (
+                    ("run", format.km_number(sums.run_m)),
+                    ("walk", format.km_number(sums.walk_m)),
+                    ("cycle", format.km_number(sums.cycle_m)),
+                ),
+                right_aligned=frozenset({1}),
+            ),
+            Text(
+                f"{repo.participant_count(session, season_id)} participants in "
+                f"{repo.team_count(session, season_id)} teams."
+            ),
+            Text(f"Donation so far: {format.money(amount, season.currency)}{capped} at {rate}."),
+            Text(f"That's {format.times_around_earth(sums.total_m)} times around the Earth."),
+        )
+    )
+
+
+def _competition_ranks(totals: list[int]) -> list[int]:
+    """1, 2, 2, 4: equal totals share a rank (totals are sorted, biggest first)."""
+    ranks: list[int] = []
+    for i, total in enumerate(totals):
+        ranks.append(ranks[-1] if i and total == totals[i - 1] else i + 1)
+    return ranks
+

@@ -1,0 +1,124 @@
+"""Creating, joining, leaving and looking at teams."""
+
+from rapidfuzz import process
+
+from bot.commands import Join, Leave, NewTeam, TeamInfo
+from bot.domain.names import name_key
+from bot.handlers import format
+from bot.handlers.context import Context
+from bot.replies import Example, Heading, Reply, Table, Text, say
+from storage import repository as repo
+
+SUGGESTION_CUTOFF = 60
+
+
+def new_team(ctx: Context, command: NewTeam) -> Reply:
+    session, season_id, me = ctx.session, ctx.season_id, ctx.participant
+    current = repo.current_team(session, season_id, me.id)
+    if current is not None:
+        return say(
+            f"You're already in {current.name}. Leave it first, then create the new team.",
+            example="leave",
+        )
+    key = name_key(command.name)
+    existing = repo.team_by_key(session, season_id, key)
+    if existing is not None:
+        return say(f"There is already a team called {existing.name}.", example=f"join {existing.name}")
+    team = repo.create_team(session, season_id, command.name, key, me.id, ctx.now)
+    repo.add_member(session, team, me.id, ctx.now)
+    return Reply(
+        (
+            Text(f"Team {team.name} is created, and you are its captain."),
+            Text("Teammates join with:"),
+            Example(f"join {team.name}", label="Join"),
+        )
+    )
+
+
+def join_team(ctx: Context, command: Join) -> Reply:
+    session, season_id, me = ctx.session, ctx.season_id, ctx.participant
+    team = repo.team_by_key(session, season_id, name_key(command.name), lock=True)
+    if team is None:
+        return _no_such_team(ctx, command.name, verb="join")
+    current = repo.current_team(session, season_id, me.id)
+    if current is not None and current.id == team.id:
+        return say(f"You're already in {team.name}.")
+    if current is not None:
+        return say(
+            f"You're in {current.name}. Leave it first (your km stay with it), "
+            f"then join {team.name}.",
+            example="leave",
+        )
+    limit = ctx.config.season.max_team_size
+    if team.member_count >= limit:
+        return say(f"{team.name} is full: it has {team.member_count} of {limit} members.")
+    repo.add_member(session, team, me.id, ctx.now)
+    return say(
+        f"Welcome to {team.name}! You are member {team.member_count} of {limit}.",
+        example="log 5km run",
+    )
+
+
+def leave_team(ctx: Context, _command: Leave) -> Reply:
+    session, me = ctx.session, ctx.participant
+    team = repo.current_team(session, ctx.season_id, me.id)
+    if team is None:
+        return say("You're not in a team.", example="join Red Rockets")
+    was_captain = team.captain_id == me.id
+    repo.remove_member(session, team, me.id, ctx.now)
+    lines = [f"You left {team.name}. The km you logged stay with the team."]
+    if was_captain and team.captain_id is not None:
+        captain = session.get(type(me), team.captain_id)
+        lines.append(f"{captain.display_name if captain else 'Another member'} is now captain.")
+    return say(*lines)
+
+
+def show_team(ctx: Context, command: TeamInfo) -> Reply:
+    session, season_id = ctx.session, ctx.season_id
+    if command.name is None:
+        team = repo.current_team(session, season_id, ctx.participant.id)
+        if team is None:
+            return say(
+                "You're not in a team. Name one to see it, or join one.",
+                example="team Red Rockets",
+            )
+    else:
+        team = repo.team_by_key(session, season_id, name_key(command.name))
+        if team is None:
+            return _no_such_team(ctx, command.name, verb="team")
+    members = repo.team_members(session, team)
+    rows = tuple(
+        (
+            member.display_name + (" (captain)" if member.is_captain else ""),
+            format.km_number(member.total_m),
+        )
+        for member in members
+    )
+    mine = next((i for i, m in enumerate(members) if m.participant_id == ctx.participant.id), None)
+    parts = [
+        Heading(f"{team.name}: {format.km(team.total_m)}, rank {repo.team_rank(session, team)}"),
+        Table(("member", "km"), rows, right_aligned=frozenset({1}), marked_row=mine),
+    ]
+    former_m = team.total_m - sum(member.total_m for member in members)
+    if former_m > 0:
+        parts.append(Text(f"Former members contributed {format.km(former_m)}."))
+    return Reply(tuple(parts))
+
+
+def _no_such_team(ctx: Context, typed: str, verb: str) -> Reply:
+    """Never creates a team: offers the closest names instead."""
+    names = repo.team_names(ctx.session, ctx.season_id)
+    matches = process.extract(
+        typed, names, processor=name_key, score_cutoff=SUGGESTION_CUTOFF, limit=3
+    )
+    if not matches:
+        return say(
+            f"There is no team called {typed}. Check the spelling, or create it.",
+            example=f"newteam {typed}",
+        )
+    best = matches[0][0]
+    others = ", ".join(name for name, _score, _i in matches[1:])
+    lines = [f"There is no team called {typed}. Did you mean {best}?"]
+    if others:
+        lines.append(f"Also close: {others}.")
+    return say(*lines, example=f"{verb} {best}")

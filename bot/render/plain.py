@@ -1,0 +1,53 @@
+"""Neutral replies as plain text: the console, and the fallback text of richer platforms."""
+
+from bot.replies import Attachment, Example, Heading, Part, Reply, Table, Text
+
+MARK = "> "
+
+
+def render(reply: Reply, command_prefix: str = "/") -> str:
+    """The reply as lines of plain text; attachments are left to the caller."""
+    lines: list[str] = []
+    for part in reply.parts:
+        lines.extend(_render_part(part, command_prefix))
+    return "\n".join(lines)
+
+
+def _render_part(part: Part, prefix: str) -> list[str]:
+    match part:
+        case Heading(text):
+            return [text]
+        case Text(text):
+            return [text]
+        case Example(command, label):
+            return [f"{label}: {prefix}{command}"]
+        case Table():
+            return render_table(part, prefix)
+        case Attachment(filename):
+            return [f"[file: {filename}]"]
+    return []
+
+
+def render_table(table: Table, prefix: str = "/") -> list[str]:
+    """Columns padded to a common width, numbers right-aligned, the caller's row marked."""
+    rows = [
+        tuple(prefix + cell if i in table.command_columns else cell for i, cell in enumerate(row))
+        for row in table.rows
+    ]
+    widths = [
+        max(len(row[i]) for row in (table.header, *rows)) for i in range(len(table.header))
+    ]
+
+    def line(cells: tuple[str, ...]) -> str:
+        padded = (
+            cell.rjust(widths[i]) if i in table.right_aligned else cell.ljust(widths[i])
+            for i, cell in enumerate(cells)
+        )
+        return "  ".join(padded).rstrip()
+
+    marker_width = len(MARK) if table.marked_row is not None else 0
+    out = [" " * marker_width + line(table.header)]
+    for index, row in enumerate(rows):
+        mark = MARK if index == table.marked_row else " " * marker_width
+        out.append(mark + line(row))
+    return out

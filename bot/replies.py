@@ -1,0 +1,91 @@
+"""Neutral replies: a few parts that each renderer turns into its platform's form.
+
+Strings in parts are plain text; renderers escape them for their platform, there and only there.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Example:
+    """A command as the user would type it ("log 12km cycle"); renderers add the prefix."""
+
+    command: str
+    label: str = "Example"
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    right_aligned: frozenset[int] = frozenset()
+    marked_row: int | None = None  # the caller's own row, shown highlighted
+    command_columns: frozenset[int] = frozenset()  # cells that are commands, prefixed like Example
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    media_type: str
+
+
+Part = Heading | Text | Example | Table | Attachment
+
+
+@dataclass(frozen=True)
+class ToCaller:
+    """Only the person who sent the command sees it."""
+
+
+@dataclass(frozen=True)
+class ToAnnouncementChats:
+    """Every `[[announce]]` chat."""
+
+
+@dataclass(frozen=True)
+class ToParticipant:
+    """A direct message to a participant on each platform account they have."""
+
+    accounts: tuple[tuple[str, str], ...]  # (platform, platform user id)
+
+
+Audience = ToCaller | ToAnnouncementChats | ToParticipant
+
+
+@dataclass(frozen=True)
+class Reply:
+    parts: tuple[Part, ...]
+    audience: Audience = field(default_factory=ToCaller)
+
+    def plain_text(self) -> str:
+        """Every text in the reply, one per line: for logs, tests and fallbacks."""
+        lines: list[str] = []
+        for part in self.parts:
+            if isinstance(part, Heading | Text):
+                lines.append(part.text)
+            elif isinstance(part, Example):
+                lines.append(f"{part.label}: {part.command}")
+            elif isinstance(part, Table):
+                lines.extend(" | ".join(row) for row in (part.header, *part.rows))
+            else:
+                lines.append(f"[file {part.filename}]")
+        return "\n".join(lines)
+
+
+def say(*lines: str, example: str | None = None) -> Reply:
+    """A reply to the caller made of text lines and, optionally, a command example."""
+    parts: list[Part] = [Text(line) for line in lines]
+    if example is not None:
+        parts.append(Example(example))
+    return Reply(tuple(parts))

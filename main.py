@@ -1,0 +1,77 @@
+"""Start the Summer Challenge bot: `python main.py [console|demo|export] [--config PATH]`."""
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from bot.config import Config, ConfigError, config_path, load_config
+from bot.log_format import configure_logging
+from bot.platforms.console import Console
+from bot.startup import open_challenge
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="main.py", description=__doc__)
+    parser.add_argument("--config", help="config file (default: $CHALLENGE_CONFIG or config.toml)")
+    parser.add_argument(
+        "mode",
+        nargs="?",
+        default="run",
+        choices=("run", "console", "demo", "export"),
+        help="run: the enabled platforms, or the console when none is; "
+        "demo: a sample season in its own database; export: all activities as CSV on stdout",
+    )
+    args = parser.parse_args(argv)
+    configure_logging(logging.WARNING)
+    try:
+        config = load_config(config_path(args.config, os.environ))
+    except ConfigError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+
+    if args.mode == "demo":
+        from bot.demo import demo_config, populate
+
+        config = demo_config(config)
+        populate(config)
+        return run_console(config)
+    if args.mode == "export":
+        return export(config)
+    if args.mode == "run" and (config.slack.enabled or config.telegram.enabled):
+        print("Slack and Telegram are not available in this version yet.", file=sys.stderr)
+        return 2
+    return run_console(config)
+
+
+def run_console(config: Config) -> int:
+    dispatcher, engine = open_challenge(config)
+    interactive = sys.stdin.isatty()
+    console = Console(
+        dispatcher,
+        config,
+        sys.stdout,
+        files_dir=config.path.parent / "exports",
+        echo=not interactive,
+    )
+    try:
+        console.run(sys.stdin, interactive)
+    finally:
+        engine.dispose()
+    return 0
+
+
+def export(config: Config) -> int:
+    from bot.handlers.admin import activities_csv
+    from storage.database import make_sessions, transaction
+
+    dispatcher, engine = open_challenge(config)
+    with transaction(make_sessions(engine)) as session:
+        sys.stdout.buffer.write(activities_csv(session, dispatcher.season_id))
+    engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,228 @@
+"""SQLAlchemy 2.0 models: the tables the challenge keeps."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names so that Alembic migrations read the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware datetime, stored in UTC; SQLite keeps no offset, so it is restored on read."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware one")
+        value = value.astimezone(UTC)
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Season(Base):
+    __tablename__ = "season"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    timezone: Mapped[str] = mapped_column(String(64))
+    donation_per_km: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+    currency: Mapped[str] = mapped_column(String(3))
+    donation_cap: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+
+
+class Participant(Base):
+    __tablename__ = "participant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PlatformAccount(Base):
+    """One platform identity (Slack user id, Telegram user id, console name) of a participant."""
+
+    __tablename__ = "platform_account"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), index=True)
+
+
+class Team(Base):
+    """A team and its running totals per kind, kept in step with every log and removal."""
+
+    __tablename__ = "team"
+    __table_args__ = (
+        UniqueConstraint("season_id", "name_key"),
+        Index("ix_team_season_total", "season_id", "total_m"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    season_id: Mapped[int] = mapped_column(ForeignKey("season.id"))
+    name: Mapped[str] = mapped_column(String(40))
+    name_key: Mapped[str] = mapped_column(String(80))
+    captain_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id"))
+    member_count: Mapped[int] = mapped_column(Integer, default=0)
+    run_m: Mapped[int] = mapped_column(BigInteger, default=0)
+    walk_m: Mapped[int] = mapped_column(BigInteger, default=0)
+    cycle_m: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_m: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Membership(Base):
+    """A participant's time in a team; `left_at` is set when they leave."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        # At most one current team per participant per season.
+        Index(
+            "uq_membership_current",
+            "season_id",
+            "participant_id",
+            unique=True,
+            sqlite_where=text("left_at IS NULL"),
+            postgresql_where=text("left_at IS NULL"),
+        ),
+        Index("ix_membership_team", "team_id", "left_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    season_id: Mapped[int] = mapped_column(ForeignKey("season.id"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"))
+    joined_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    left_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class Activity(Base):
+    """One logged distance; removal is a soft delete that records who, why and when."""
+
+    __tablename__ = "activity"
+    __table_args__ = (
+        Index("ix_activity_participant", "season_id", "participant_id", "id"),
+        Index("ix_activity_season_day", "season_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    season_id: Mapped[int] = mapped_column(ForeignKey("season.id"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    kind: Mapped[str] = mapped_column(String(8))
+    distance_m: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(Date)
+    # The platform delivery that created it: a repeated delivery cannot log twice.
+    source_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    deleted_by: Mapped[int | None] = mapped_column(ForeignKey("participant.id"))
+    delete_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class ParticipantTotal(Base):
+    """A participant's running totals in a season, across every team they were in."""
+
+    __tablename__ = "participant_total"
+    __table_args__ = (Index("ix_participant_total_rank", "season_id", "total_m"),)
+
+    season_id: Mapped[int] = mapped_column(ForeignKey("season.id"), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), primary_key=True)
+    run_m: Mapped[int] = mapped_column(BigInteger, default=0)
+    walk_m: Mapped[int] = mapped_column(BigInteger, default=0)
+    cycle_m: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_m: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class TeamMemberTotal(Base):
+    """What one participant contributed to one team: the team's per-member breakdown."""
+
+    __tablename__ = "team_member_total"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), primary_key=True)
+    total_m: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DailyTotal(Base):
+    """A participant's distance per kind per day: the plausibility limit and days active."""
+
+    __tablename__ = "daily_total"
+
+    season_id: Mapped[int] = mapped_column(ForeignKey("season.id"), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    distance_m: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Delivery(Base):
+    """A platform delivery already handled: a retry of it changes nothing."""
+
+    __tablename__ = "delivery"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    handled_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PostLedger(Base):
+    """A scheduled or manual post, claimed under a unique key before it is sent."""
+
+    __tablename__ = "post_ledger"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    season_id: Mapped[int] = mapped_column(ForeignKey("season.id"))
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class AuditEntry(Base):
+    """An admin action: who did what, when."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    season_id: Mapped[int] = mapped_column(ForeignKey("season.id"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("participant.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())

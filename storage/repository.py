@@ -1,0 +1,550 @@
+"""Queries and updates the handlers need; running totals move in the same transaction as logs."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    Activity,
+    AuditEntry,
+    DailyTotal,
+    Delivery,
+    Membership,
+    Participant,
+    ParticipantTotal,
+    PlatformAccount,
+    Season,
+    Team,
+    TeamMemberTotal,
+)
+
+KIND_COLUMNS = ("run_m", "walk_m", "cycle_m")
+
+
+def _insert(session: Session, table: Any) -> Any:
+    """An INSERT that knows ON CONFLICT on both SQLite and PostgreSQL."""
+    dialect = session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
+def _lock(statement: Any) -> Any:
+    """Row locks on PostgreSQL; SQLite's immediate transactions already serialise writers."""
+    return statement.with_for_update()
+
+
+# -- deliveries ------------------------------------------------------------------------------
+
+
+def claim_delivery(session: Session, key: str, now: datetime) -> bool:
+    """Record a platform delivery; False when it was handled before."""
+    statement = _insert(session, Delivery).values(key=key, handled_at=now)
+    result = session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
+    return result.rowcount == 1
+
+
+# -- seasons and participants ------------------------------------------------------------------
+
+
+def upsert_season(session: Session, **fields: Any) -> int:
+    """The season row for this name, created or brought in line with the configuration."""
+    season = session.scalar(select(Season).where(Season.name == fields["name"]))
+    if season is None:
+        season = Season(**fields)
+        session.add(season)
+    else:
+        for key, value in fields.items():
+            setattr(season, key, value)
+    session.flush()
+    return season.id
+
+
+def account_participant(
+    session: Session, platform: str, external_id: str, display_name: str, now: datetime
+) -> Participant:
+    """The participant behind a platform account, created on first contact."""
+    participant = session.scalar(
+        select(Participant)
+        .join(PlatformAccount, PlatformAccount.participant_id == Participant.id)
+        .where(PlatformAccount.platform == platform, PlatformAccount.external_id == external_id)
+    )
+    if participant is not None:
+        if display_name and participant.display_name != display_name:
+            participant.display_name = display_name
+        return participant
+    participant = Participant(display_name=display_name or external_id, created_at=now)
+    session.add(participant)
+    session.flush()
+    session.add(
+        PlatformAccount(platform=platform, external_id=external_id, participant_id=participant.id)
+    )
+    session.flush()
+    return participant
+
+
+def accounts_of(session: Session, participant_id: int) -> tuple[tuple[str, str], ...]:
+    rows = session.execute(
+        select(PlatformAccount.platform, PlatformAccount.external_id)
+        .where(PlatformAccount.participant_id == participant_id)
+        .order_by(PlatformAccount.id)
+    )
+    return tuple((platform, external_id) for platform, external_id in rows)
+
+
+def lock_participant(session: Session, participant_id: int) -> None:
+    """Serialise one participant's changes (a double-tapped /log, a log racing an undo)."""
+    session.execute(_lock(select(Participant.id).where(Participant.id == participant_id)))
+
+
+# -- teams -------------------------------------------------------------------------------------
+
+
+def current_team(session: Session, season_id: int, participant_id: int) -> Team | None:
+    return session.scalar(
+        select(Team)
+        .join(Membership, Membership.team_id == Team.id)
+        .where(
+            Membership.season_id == season_id,
+            Membership.participant_id == participant_id,
+            Membership.left_at.is_(None),
+        )
+    )
+
+
+def team_by_key(session: Session, season_id: int, key: str, *, lock: bool = False) -> Team | None:
+    statement = select(Team).where(Team.season_id == season_id, Team.name_key == key)
+    return session.scalar(_lock(statement) if lock else statement)
+
+
+def team_names(session: Session, season_id: int) -> list[str]:
+    return list(session.scalars(select(Team.name).where(Team.season_id == season_id)))
+
+
+def create_team(
+    session: Session, season_id: int, name: str, key: str, captain_id: int, now: datetime
+) -> Team:
+    team = Team(
+        season_id=season_id,
+        name=name,
+        name_key=key,
+        captain_id=captain_id,
+        member_count=0,
+        run_m=0,
+        walk_m=0,
+        cycle_m=0,
+        total_m=0,
+        created_at=now,
+    )
+    session.add(team)
+    session.flush()
+    return team
+
+
+def add_member(session: Session, team: Team, participant_id: int, now: datetime) -> None:
+    session.add(
+        Membership(
+            season_id=team.season_id, team_id=team.id, participant_id=participant_id, joined_at=now
+        )
+    )
+    team.member_count += 1
+    ensure_participant_total(session, team.season_id, participant_id)
+    session.flush()
+
+
+def remove_member(session: Session, team: Team, participant_id: int, now: datetime) -> None:
+    """End the membership; if the captain leaves, the longest-standing member takes over."""
+    session.execute(
+        update(Membership)
+        .where(
+            Membership.team_id == team.id,
+            Membership.participant_id == participant_id,
+            Membership.left_at.is_(None),
+        )
+        .values(left_at=now)
+    )
+    team.member_count -= 1
+    if team.captain_id == participant_id:
+        team.captain_id = session.scalar(
+            select(Membership.participant_id)
+            .where(Membership.team_id == team.id, Membership.left_at.is_(None))
+            .order_by(Membership.joined_at, Membership.id)
+            .limit(1)
+        )
+    session.flush()
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    participant_id: int
+    display_name: str
+    total_m: int
+    is_captain: bool
+
+
+def team_members(session: Session, team: Team) -> list[MemberRow]:
+    """Current members and what each contributed to this team, biggest first."""
+    rows = session.execute(
+        select(Participant.id, Participant.display_name, func.coalesce(TeamMemberTotal.total_m, 0))
+        .join(Membership, Membership.participant_id == Participant.id)
+        .outerjoin(
+            TeamMemberTotal,
+            (TeamMemberTotal.team_id == team.id) & (TeamMemberTotal.participant_id == Participant.id),
+        )
+        .where(Membership.team_id == team.id, Membership.left_at.is_(None))
+        .order_by(func.coalesce(TeamMemberTotal.total_m, 0).desc(), Participant.display_name)
+    )
+    return [
+        MemberRow(pid, name, int(total), pid == team.captain_id) for pid, name, total in rows
+    ]
+
+
+def contribution(session: Session, team_id: int, participant_id: int) -> int:
+    value = session.scalar(
+        select(TeamMemberTotal.total_m).where(
+            TeamMemberTotal.team_id == team_id, TeamMemberTotal.participant_id == participant_id
+        )
+    )
+    return int(value or 0)
+
+
+def team_rank(session: Session, team: Team) -> int:
+    ahead = session.scalar(
+        select(func.count())
+        .select_from(Team)
+        .where(Team.season_id == team.season_id, Team.total_m > team.total_m)
+    )
+    return int(ahead or 0) + 1
+
+
+def team_count(session: Session, season_id: int) -> int:
+    return int(session.scalar(select(func.count()).where(Team.season_id == season_id)) or 0)
+
+
+def top_teams(session: Session, season_id: int, limit: int) -> Sequence[Team]:
+    return session.scalars(
+        select(Team)
+        .where(Team.season_id == season_id)
+        .order_by(Team.total_m.desc(), Team.name_key)
+        .limit(limit)
+    ).all()
+
+
+# -- activities and running totals -------------------------------------------------------------
+
+
+def ensure_participant_total(session: Session, season_id: int, participant_id: int) -> None:
+    statement = _insert(session, ParticipantTotal).values(
+        season_id=season_id, participant_id=participant_id, run_m=0, walk_m=0, cycle_m=0, total_m=0
+    )
+    session.execute(statement.on_conflict_do_nothing())
+
+
+def day_distance(
+    session: Session, season_id: int, participant_id: int, day: date, kind: str
+) -> int:
+    value = session.scalar(
+        select(DailyTotal.distance_m).where(
+            DailyTotal.season_id == season_id,
+            DailyTotal.participant_id == participant_id,
+            DailyTotal.day == day,
+            DailyTotal.kind == kind,
+        )
+    )
+    return int(value or 0)
+
+
+def record_activity(
+    session: Session,
+    *,
+    season_id: int,
+    participant_id: int,
+    team_id: int,
+    kind: str,
+    distance_m: int,
+    day: date,
+    source_key: str | None,
+    now: datetime,
+) -> Activity:
+    """Store an activity and move every running total by its distance."""
+    activity = Activity(
+        season_id=season_id,
+        participant_id=participant_id,
+        team_id=team_id,
+        kind=kind,
+        distance_m=distance_m,
+        day=day,
+        source_key=source_key,
+        created_at=now,
+    )
+    session.add(activity)
+    session.flush()
+    _move_totals(session, activity, distance_m)
+    return activity
+
+
+def remove_activity(
+    session: Session, activity: Activity, removed_by: int, reason: str, now: datetime
+) -> None:
+    """Soft-delete an activity and take its distance back out of every running total."""
+    activity.deleted_at = now
+    activity.deleted_by = removed_by
+    activity.delete_reason = reason
+    session.flush()
+    _move_totals(session, activity, -activity.distance_m)
+
+
+def _move_totals(session: Session, activity: Activity, delta_m: int) -> None:
+    kind_column = f"{activity.kind}_m"
+    daily = _insert(session, DailyTotal).values(
+        season_id=activity.season_id,
+        participant_id=activity.participant_id,
+        day=activity.day,
+        kind=activity.kind,
+        distance_m=delta_m,
+    )
+    session.execute(
+        daily.on_conflict_do_update(
+            index_elements=["season_id", "participant_id", "day", "kind"],
+            set_={"distance_m": DailyTotal.distance_m + delta_m},
+        )
+    )
+    personal = _insert(session, ParticipantTotal).values(
+        season_id=activity.season_id,
+        participant_id=activity.participant_id,
+        **{column: (delta_m if column == kind_column else 0) for column in KIND_COLUMNS},
+        total_m=delta_m,
+    )
+    session.execute(
+        personal.on_conflict_do_update(
+            index_elements=["season_id", "participant_id"],
+            set_={
+                kind_column: getattr(ParticipantTotal, kind_column) + delta_m,
+                "total_m": ParticipantTotal.total_m + delta_m,
+            },
+        )
+    )
+    contributed = _insert(session, TeamMemberTotal).values(
+        team_id=activity.team_id, participant_id=activity.participant_id, total_m=delta_m
+    )
+    session.execute(
+        contributed.on_conflict_do_update(
+            index_elements=["team_id", "participant_id"],
+            set_={"total_m": TeamMemberTotal.total_m + delta_m},
+        )
+    )
+    session.execute(
+        update(Team)
+        .where(Team.id == activity.team_id)
+        .values(
+            {
+                kind_column: getattr(Team, kind_column) + delta_m,
+                "total_m": Team.total_m + delta_m,
+            }
+        )
+        .execution_options(synchronize_session=False)
+    )
+    # Totals were changed in SQL: later reads in this session must see the new values.
+    session.expire_all()
+
+
+def latest_activity(session: Session, season_id: int, participant_id: int) -> Activity | None:
+    return session.scalar(
+        select(Activity)
+        .where(
+            Activity.season_id == season_id,
+            Activity.participant_id == participant_id,
+            Activity.deleted_at.is_(None),
+        )
+        .order_by(Activity.id.desc())
+        .limit(1)
+    )
+
+
+def activity_by_id(session: Session, season_id: int, activity_id: int) -> Activity | None:
+    return session.scalar(
+        select(Activity).where(Activity.season_id == season_id, Activity.id == activity_id)
+    )
+
+
+def team_name(session: Session, team_id: int) -> str:
+    return session.scalar(select(Team.name).where(Team.id == team_id)) or "?"
+
+
+# -- personal totals ---------------------------------------------------------------------------
+
+
+def participant_total(session: Session, season_id: int, participant_id: int) -> ParticipantTotal:
+    row = session.get(ParticipantTotal, (season_id, participant_id))
+    return row or ParticipantTotal(
+        season_id=season_id, participant_id=participant_id, run_m=0, walk_m=0, cycle_m=0, total_m=0
+    )
+
+
+def person_rank(session: Session, season_id: int, total_m: int) -> int:
+    ahead = session.scalar(
+        select(func.count())
+        .select_from(ParticipantTotal)
+        .where(ParticipantTotal.season_id == season_id, ParticipantTotal.total_m > total_m)
+    )
+    return int(ahead or 0) + 1
+
+
+def participant_count(session: Session, season_id: int) -> int:
+    """Everyone who has been in a team this season."""
+    value = session.scalar(
+        select(func.count())
+        .select_from(ParticipantTotal)
+        .where(ParticipantTotal.season_id == season_id)
+    )
+    return int(value or 0)
+
+
+def days_active(session: Session, season_id: int, participant_id: int) -> int:
+    value = session.scalar(
+        select(func.count(func.distinct(DailyTotal.day))).where(
+            DailyTotal.season_id == season_id,
+            DailyTotal.participant_id == participant_id,
+            DailyTotal.distance_m > 0,
+        )
+    )
+    return int(value or 0)
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    participant_id: int
+    display_name: str
+    team_name: str | None
+    total_m: int
+
+
+def top_people(session: Session, season_id: int, limit: int) -> list[PersonRow]:
+    rows = session.execute(
+        select(
+            ParticipantTotal.participant_id, Participant.display_name, ParticipantTotal.total_m
+        )
+        .join(Participant, Participant.id == ParticipantTotal.participant_id)
+        .where(ParticipantTotal.season_id == season_id)
+        .order_by(ParticipantTotal.total_m.desc(), Participant.display_name)
+        .limit(limit)
+    ).all()
+    return [
+        PersonRow(pid, name, _team_name_of(session, season_id, pid), int(total))
+        for pid, name, total in rows
+    ]
+
+
+def _team_name_of(session: Session, season_id: int, participant_id: int) -> str | None:
+    team = current_team(session, season_id, participant_id)
+    return team.name if team else None
+
+
+@dataclass(frozen=True)
+class SeasonSums:
+    run_m: int
+    walk_m: int
+    cycle_m: int
+
+    @property
+    def total_m(self) -> int:
+        return self.run_m + self.walk_m + self.cycle_m
+
+
+def season_sums(session: Session, season_id: int) -> SeasonSums:
+    """Season distance per kind, summed from the teams' running totals."""
+    run, walk, cycle = session.execute(
+        select(
+            func.coalesce(func.sum(Team.run_m), 0),
+            func.coalesce(func.sum(Team.walk_m), 0),
+            func.coalesce(func.sum(Team.cycle_m), 0),
+        ).where(Team.season_id == season_id)
+    ).one()
+    return SeasonSums(int(run), int(walk), int(cycle))
+
+
+# -- admin -------------------------------------------------------------------------------------
+
+
+def audit(session: Session, season_id: int, actor_id: int, action: str, detail: str, now: datetime):
+    session.add(
+        AuditEntry(season_id=season_id, actor_id=actor_id, action=action, detail=detail, at=now)
+    )
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    activity: Activity
+    participant: str
+    team: str
+    removed_by: str | None
+
+
+def export_rows(session: Session, season_id: int) -> list[ExportRow]:
+    """Every activity of the season, removed ones included, oldest first."""
+    remover = Participant.__table__.alias("remover")
+    rows = session.execute(
+        select(Activity, Participant.display_name, Team.name, remover.c.display_name)
+        .join(Participant, Participant.id == Activity.participant_id)
+        .join(Team, Team.id == Activity.team_id)
+        .outerjoin(remover, remover.c.id == Activity.deleted_by)
+        .where(Activity.season_id == season_id)
+        .order_by(Activity.id)
+    ).all()
+    return [ExportRow(activity, person, team, removed_by) for activity, person, team, removed_by in rows]
+
+
+def rebuild_totals(session: Session, season_id: int) -> None:
+    """Recompute every running total of a season from its activities (bulk loads, repairs)."""
+    team_ids = select(Team.id).where(Team.season_id == season_id).scalar_subquery()
+    session.execute(delete(DailyTotal).where(DailyTotal.season_id == season_id))
+    session.execute(delete(TeamMemberTotal).where(TeamMemberTotal.team_id.in_(team_ids)))
+    session.execute(
+        update(ParticipantTotal)
+        .where(ParticipantTotal.season_id == season_id)
+        .values(run_m=0, walk_m=0, cycle_m=0, total_m=0)
+    )
+    live = select(Activity).where(
+        Activity.season_id == season_id, Activity.deleted_at.is_(None)
+    ).subquery()
+    session.execute(
+        insert(DailyTotal).from_select(
+            ["season_id", "participant_id", "day", "kind", "distance_m"],
+            select(live.c.season_id, live.c.participant_id, live.c.day, live.c.kind,
+                   func.sum(live.c.distance_m))
+            .group_by(live.c.season_id, live.c.participant_id, live.c.day, live.c.kind),
+        )
+    )
+    session.execute(
+        insert(TeamMemberTotal).from_select(
+            ["team_id", "participant_id", "total_m"],
+            select(live.c.team_id, live.c.participant_id, func.sum(live.c.distance_m))
+            .group_by(live.c.team_id, live.c.participant_id),
+        )
+    )
+    for column in (*KIND_COLUMNS, "total_m"):
+        kind = column.removesuffix("_m")
+        condition = [] if column == "total_m" else [live.c.kind == kind]
+        per_person = (
+            select(func.coalesce(func.sum(live.c.distance_m), 0))
+            .where(live.c.participant_id == ParticipantTotal.participant_id, *condition)
+            .scalar_subquery()
+        )
+        session.execute(
+            update(ParticipantTotal)
+            .where(ParticipantTotal.season_id == season_id)
+            .values({column: per_person})
+        )
+        per_team = (
+            select(func.coalesce(func.sum(live.c.distance_m), 0))
+            .where(live.c.team_id == Team.id, *condition)
+            .scalar_subquery()
+        )
+        session.execute(
+            update(Team).where(Team.season_id == season_id).values({column: per_team})
+        )
+    session.expire_all()
