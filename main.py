@@ -4,7 +4,6 @@ import argparse
 import logging
 import os
 import sys
-from pathlib import Path
 
 from bot.config import Config, ConfigError, config_path, load_config
 from bot.log_format import configure_logging

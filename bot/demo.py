@@ -71,7 +71,9 @@ def populate(config: Config, seed: int = 2021) -> None:
         teams = []
         for index, team_name in enumerate(team_names[:TEAMS]):
             captain = people[index]
-            team = repo.create_team(session, season_id, team_name, name_key(team_name), captain, now)
+            team = repo.create_team(
+                session, season_id, team_name, name_key(team_name), captain, now
+            )
             repo.add_member(session, team, captain, now)
             teams.append(team)
         for person in people[TEAMS:]:
@@ -105,4 +107,3 @@ def populate(config: Config, seed: int = 2021) -> None:
         session.execute(insert(Activity), rows)
         repo.rebuild_totals(session, season_id)
     engine.dispose()
-

@@ -44,8 +44,8 @@ def _lock(statement: Any) -> Any:
 def claim_delivery(session: Session, key: str, now: datetime) -> bool:
     """Record a platform delivery; False when it was handled before."""
     statement = _insert(session, Delivery).values(key=key, handled_at=now)
-    result = session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
-    return result.rowcount == 1
+    claimed = statement.on_conflict_do_nothing(index_elements=["key"]).returning(Delivery.key)
+    return session.execute(claimed).scalar() is not None
 
 
 # -- seasons and participants ------------------------------------------------------------------
@@ -193,14 +193,13 @@ def team_members(session: Session, team: Team) -> list[MemberRow]:
         .join(Membership, Membership.participant_id == Participant.id)
         .outerjoin(
             TeamMemberTotal,
-            (TeamMemberTotal.team_id == team.id) & (TeamMemberTotal.participant_id == Participant.id),
+            (TeamMemberTotal.team_id == team.id)
+            & (TeamMemberTotal.participant_id == Participant.id),
         )
         .where(Membership.team_id == team.id, Membership.left_at.is_(None))
         .order_by(func.coalesce(TeamMemberTotal.total_m, 0).desc(), Participant.display_name)
     )
-    return [
-        MemberRow(pid, name, int(total), pid == team.captain_id) for pid, name, total in rows
-    ]
+    return [MemberRow(pid, name, int(total), pid == team.captain_id) for pid, name, total in rows]
 
 
 def contribution(session: Session, team_id: int, participant_id: int) -> int:
@@ -425,9 +424,7 @@ class PersonRow:
 
 def top_people(session: Session, season_id: int, limit: int) -> list[PersonRow]:
     rows = session.execute(
-        select(
-            ParticipantTotal.participant_id, Participant.display_name, ParticipantTotal.total_m
-        )
+        select(ParticipantTotal.participant_id, Participant.display_name, ParticipantTotal.total_m)
         .join(Participant, Participant.id == ParticipantTotal.participant_id)
         .where(ParticipantTotal.season_id == season_id)
         .order_by(ParticipantTotal.total_m.desc(), Participant.display_name)
@@ -495,7 +492,9 @@ def export_rows(session: Session, season_id: int) -> list[ExportRow]:
         .where(Activity.season_id == season_id)
         .order_by(Activity.id)
     ).all()
-    return [ExportRow(activity, person, team, removed_by) for activity, person, team, removed_by in rows]
+    return [
+        ExportRow(activity, person, team, removed_by) for activity, person, team, removed_by in rows
+    ]
 
 
 def rebuild_totals(session: Session, season_id: int) -> None:
@@ -508,22 +507,29 @@ def rebuild_totals(session: Session, season_id: int) -> None:
         .where(ParticipantTotal.season_id == season_id)
         .values(run_m=0, walk_m=0, cycle_m=0, total_m=0)
     )
-    live = select(Activity).where(
-        Activity.season_id == season_id, Activity.deleted_at.is_(None)
-    ).subquery()
+    live = (
+        select(Activity)
+        .where(Activity.season_id == season_id, Activity.deleted_at.is_(None))
+        .subquery()
+    )
     session.execute(
         insert(DailyTotal).from_select(
             ["season_id", "participant_id", "day", "kind", "distance_m"],
-            select(live.c.season_id, live.c.participant_id, live.c.day, live.c.kind,
-                   func.sum(live.c.distance_m))
-            .group_by(live.c.season_id, live.c.participant_id, live.c.day, live.c.kind),
+            select(
+                live.c.season_id,
+                live.c.participant_id,
+                live.c.day,
+                live.c.kind,
+                func.sum(live.c.distance_m),
+            ).group_by(live.c.season_id, live.c.participant_id, live.c.day, live.c.kind),
         )
     )
     session.execute(
         insert(TeamMemberTotal).from_select(
             ["team_id", "participant_id", "total_m"],
-            select(live.c.team_id, live.c.participant_id, func.sum(live.c.distance_m))
-            .group_by(live.c.team_id, live.c.participant_id),
+            select(live.c.team_id, live.c.participant_id, func.sum(live.c.distance_m)).group_by(
+                live.c.team_id, live.c.participant_id
+            ),
         )
     )
     for column in (*KIND_COLUMNS, "total_m"):
@@ -544,7 +550,5 @@ def rebuild_totals(session: Session, season_id: int) -> None:
             .where(live.c.team_id == Team.id, *condition)
             .scalar_subquery()
         )
-        session.execute(
-            update(Team).where(Team.season_id == season_id).values({column: per_team})
-        )
+        session.execute(update(Team).where(Team.season_id == season_id).values({column: per_team}))
     session.expire_all()

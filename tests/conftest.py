@@ -22,7 +22,9 @@ from bot.replies import Reply
 from bot.startup import open_challenge
 from storage.models import Activity, Base
 
-POSTGRES_ADMIN = os.environ.get("CHALLENGE_TEST_POSTGRES", "host=127.0.0.1 port=5432 user=postgres dbname=test")
+POSTGRES_ADMIN = os.environ.get(
+    "CHALLENGE_TEST_POSTGRES", "host=127.0.0.1 port=5432 user=postgres dbname=test"
+)
 LONDON = ZoneInfo("Europe/London")
 
 
@@ -109,7 +111,9 @@ class Chat:
     platform: str = "console"
     _deliveries: int = 0
 
-    def send(self, user: str, text: str, delivery_id: str | None = None, **extra: Any) -> list[Reply]:
+    def send(
+        self, user: str, text: str, delivery_id: str | None = None, **extra: Any
+    ) -> list[Reply]:
         self._deliveries += 1
         return self.dispatcher.handle(
             Incoming(

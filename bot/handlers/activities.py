@@ -84,7 +84,8 @@ def _remove_own(ctx: Context, activity: Activity) -> Reply:
 
 
 def _describe(activity: Activity) -> str:
-    return f"{format.km(activity.distance_m)} {ActivityKind(activity.kind)} on {format.day(activity.day)}"
+    kind = ActivityKind(activity.kind)
+    return f"{format.km(activity.distance_m)} {kind} on {format.day(activity.day)}"
 
 
 def _standing_lines(ctx: Context) -> list[str]:

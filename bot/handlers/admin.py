@@ -12,8 +12,16 @@ from bot.replies import Attachment, Reply, Text, ToAnnouncementChats, ToParticip
 from storage import repository as repo
 
 EXPORT_COLUMNS = (
-    "id", "day", "kind", "distance_m", "participant", "team", "created_at",
-    "removed_at", "removed_by", "removal_reason",
+    "id",
+    "day",
+    "kind",
+    "distance_m",
+    "participant",
+    "team",
+    "created_at",
+    "removed_at",
+    "removed_by",
+    "removal_reason",
 )
 
 
@@ -30,7 +38,9 @@ def remove_log(ctx: Context, command: AdminRemove) -> list[Reply]:
         f"#{activity.id}: {format.km(activity.distance_m)} {activity.kind} "
         f"on {format.day(activity.day)}"
     )
-    repo.audit(session, ctx.season_id, ctx.participant.id, "remove", f"{what}; {command.reason}", ctx.now)
+    repo.audit(
+        session, ctx.season_id, ctx.participant.id, "remove", f"{what}; {command.reason}", ctx.now
+    )
     owner = session.get(type(ctx.participant), activity.participant_id)
     owner_name = owner.display_name if owner else "?"
     return [
@@ -71,10 +81,16 @@ def activities_csv(session: Session, season_id: int) -> bytes:
         activity = row.activity
         writer.writerow(
             (
-                activity.id, activity.day.isoformat(), activity.kind, activity.distance_m,
-                _csv_safe(row.participant), _csv_safe(row.team), activity.created_at.isoformat(),
+                activity.id,
+                activity.day.isoformat(),
+                activity.kind,
+                activity.distance_m,
+                _csv_safe(row.participant),
+                _csv_safe(row.team),
+                activity.created_at.isoformat(),
                 activity.deleted_at.isoformat() if activity.deleted_at else "",
-                _csv_safe(row.removed_by or ""), _csv_safe(activity.delete_reason or ""),
+                _csv_safe(row.removed_by or ""),
+                _csv_safe(activity.delete_reason or ""),
             )
         )
     return buffer.getvalue().encode("utf-8")

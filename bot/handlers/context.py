@@ -23,7 +23,7 @@ class Context:
 
     @property
     def zone(self) -> ZoneInfo:
-        """The caller's time zone: their own setting, else what the platform says, else the season's."""
+        """The caller's own setting, else what the platform says, else the season's zone."""
         for name in (self.participant.timezone, self.incoming.timezone):
             if name:
                 try:

@@ -19,7 +19,11 @@ EVERYONE = (
 )
 
 ADMINS = (
-    ("admin remove ID REASON", "remove a bogus log; its owner is told", "admin remove 42 duplicate"),
+    (
+        "admin remove ID REASON",
+        "remove a bogus log; its owner is told",
+        "admin remove 42 duplicate",
+    ),
     ("admin announce TEXT", "post to every announcement chat", "admin announce Last week!"),
     ("admin export", "all activities as a CSV file", "admin export"),
 )

@@ -19,7 +19,11 @@ def show_me(ctx: Context, _command: Me) -> Reply:
         return say("You're not in a team yet.", example="join Red Rockets")
     rows = tuple(
         (kind, format.km_number(metres))
-        for kind, metres in (("run", totals.run_m), ("walk", totals.walk_m), ("cycle", totals.cycle_m))
+        for kind, metres in (
+            ("run", totals.run_m),
+            ("walk", totals.walk_m),
+            ("cycle", totals.cycle_m),
+        )
     )
     parts = [
         Heading(f"{me.display_name}: {format.km(totals.total_m)}"),
@@ -33,8 +37,10 @@ def show_me(ctx: Context, _command: Me) -> Reply:
     if team is not None:
         mine = repo.contribution(session, team.id, me.id)
         parts.append(
-            Text(f"Your share of {team.name}: {format.share(mine, team.total_m)} "
-                 f"({format.km(mine)} of {format.km(team.total_m)}).")
+            Text(
+                f"Your share of {team.name}: {format.share(mine, team.total_m)} "
+                f"({format.km(mine)} of {format.km(team.total_m)})."
+            )
         )
     return Reply(tuple(parts))
 
@@ -97,8 +103,14 @@ def _people_standings(ctx: Context) -> Reply:
         team = repo.current_team(session, season_id, me.id)
         if team is not None or totals.total_m:
             rank = repo.person_rank(session, season_id, totals.total_m)
-            rows.append((str(rank), me.display_name, team.name if team else "-",
-                         format.km_number(totals.total_m)))
+            rows.append(
+                (
+                    str(rank),
+                    me.display_name,
+                    team.name if team else "-",
+                    format.km_number(totals.total_m),
+                )
+            )
             marked = len(rows) - 1
     return Reply(
         (
@@ -113,7 +125,9 @@ def show_totals(ctx: Context, _command: Totals) -> Reply:
     sums = repo.season_sums(session, season_id)
     amount = donation(sums.total_m, season.donation_per_km, season.donation_cap)
     rate = f"{season.currency} {season.donation_per_km} per km"
-    capped = " (the cap)" if season.donation_cap is not None and amount == season.donation_cap else ""
+    capped = (
+        " (the cap)" if season.donation_cap is not None and amount == season.donation_cap else ""
+    )
     return Reply(
         (
             Heading(f"{season.name}: {format.km(sums.total_m)} so far"),
@@ -142,4 +156,3 @@ def _competition_ranks(totals: list[int]) -> list[int]:
     for i, total in enumerate(totals):
         ranks.append(ranks[-1] if i and total == totals[i - 1] else i + 1)
     return ranks
-

@@ -23,7 +23,9 @@ def new_team(ctx: Context, command: NewTeam) -> Reply:
     key = name_key(command.name)
     existing = repo.team_by_key(session, season_id, key)
     if existing is not None:
-        return say(f"There is already a team called {existing.name}.", example=f"join {existing.name}")
+        return say(
+            f"There is already a team called {existing.name}.", example=f"join {existing.name}"
+        )
     team = repo.create_team(session, season_id, command.name, key, me.id, ctx.now)
     repo.add_member(session, team, me.id, ctx.now)
     return Reply(

@@ -120,4 +120,3 @@ class Console:
 
 def _indent(label: str, text: str) -> str:
     return label + "\n" + "\n".join("  " + line for line in text.splitlines())
-

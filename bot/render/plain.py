@@ -34,9 +34,7 @@ def render_table(table: Table, prefix: str = "/") -> list[str]:
         tuple(prefix + cell if i in table.command_columns else cell for i, cell in enumerate(row))
         for row in table.rows
     ]
-    widths = [
-        max(len(row[i]) for row in (table.header, *rows)) for i in range(len(table.header))
-    ]
+    widths = [max(len(row[i]) for row in (table.header, *rows)) for i in range(len(table.header))]
 
     def line(cells: tuple[str, ...]) -> str:
         padded = (

@@ -1,0 +1,96 @@
+"""me, standings and totals: what employees and captains see."""
+
+from decimal import Decimal
+
+import pytest
+
+from bot.domain.money import donation
+
+
+def test_standings_rank_teams_and_mark_the_callers_team_even_outside_the_top_ten(chat):
+    for i in range(12):
+        chat.say(f"captain{i}", f"/newteam Team {i:02d}")
+        chat.say(f"captain{i}", f"/log {i + 1} km run")
+    table = chat.say("captain0", "/standings")
+    lines = table.splitlines()
+    assert lines[1].split() == ["#", "team", "km", "members", "km/member"]
+    assert lines[2].split() == ["1", "Team", "11", "12.0", "1", "12.0"]
+    assert len(lines[2:]) == 11
+    assert lines[-1].split() == [">", "12", "Team", "00", "1.0", "1", "1.0"]
+
+
+def test_equal_totals_share_a_rank(chat):
+    chat.say("a", "/newteam Alpha")
+    chat.say("b", "/newteam Beta")
+    chat.say("c", "/newteam Gamma")
+    chat.say("a", "/log 5 km run")
+    chat.say("b", "/log 5 km run")
+    rows = [line.split()[:2] for line in chat.say("c", "/standings").splitlines()[2:]]
+    assert rows == [["1", "Alpha"], ["1", "Beta"], [">", "3"]]
+
+
+def test_people_standings_list_individuals_with_their_team(chat):
+    chat.say("alice", "/newteam Red Rockets")
+    chat.say("bob", "/join Red Rockets")
+    chat.say("alice", "/log 10 km run")
+    chat.say("bob", "/log 30 km cycle")
+    lines = chat.say("alice", "/standings people").splitlines()
+    assert lines[2].split() == ["1", "bob", "Red", "Rockets", "30.0"]
+    assert lines[3].split() == [">", "2", "alice", "Red", "Rockets", "10.0"]
+
+
+def test_me_shows_km_per_kind_days_rank_and_share_of_the_team(chat, clock):
+    chat.say("alice", "/newteam Red Rockets")
+    chat.say("bob", "/join Red Rockets")
+    chat.say("alice", "/log 10 km run")
+    chat.say("alice", "/log 5 km walk yesterday")
+    chat.say("alice", "/log 15 km cycle yesterday")
+    chat.say("bob", "/log 70 km cycle")
+    reply = chat.say("alice", "/me")
+    assert "alice: 30 km" in reply
+    assert [line.split() for line in reply.splitlines()[2:6]] == [
+        ["run", "10.0"],
+        ["walk", "5.0"],
+        ["cycle", "15.0"],
+        ["total", "30.0"],
+    ]
+    assert "Days active: 2. Rank 2 of 2." in reply
+    assert "Your share of Red Rockets: 30% (30 km of 100 km)." in reply
+
+
+def test_me_before_joining_points_to_join(chat):
+    assert "Example: /join Red Rockets" in chat.say("newcomer", "/me")
+
+
+def test_totals_show_the_season_the_donation_and_laps_of_the_earth(chat):
+    chat.say("alice", "/newteam Red Rockets")
+    chat.say("bob", "/newteam Blue Bears")
+    chat.say("alice", "/log 99 km run")
+    chat.say("bob", "/log 305 km cycle")
+    chat.say("bob", "/log 1,5 km walk")
+    reply = chat.say("carol", "/totals")
+    assert "Summer Challenge 2021: 405.5 km so far" in reply
+    assert "2 participants in 2 teams." in reply
+    assert "Donation so far: EUR 40 at EUR 0.10 per km." in reply
+    assert "That's 0.01 times around the Earth." in reply
+
+
+@pytest.mark.parametrize(
+    ("km", "rate", "cap", "expected"),
+    [
+        (264_497, "0.10", None, "26449"),
+        (264_497, "0.10", "20000", "20000"),
+        (0, "0.10", None, "0"),
+        (9, "0.10", None, "0"),
+        (1000, "0.25", None, "250"),
+    ],
+)
+def test_the_donation_is_decimal_rounded_down_to_whole_units_and_capped(km, rate, cap, expected):
+    amount = donation(km * 1000, Decimal(rate), Decimal(cap) if cap else None)
+    assert isinstance(amount, Decimal)
+    assert amount == Decimal(expected)
+
+
+def test_the_2021_edition_donates_eur_26449():
+    """264,497 km at EUR 0.10 per km: EUR 26,449, not 26,449.70 and not 26,450."""
+    assert donation(264_497_000, Decimal("0.10")) == Decimal("26449")
