@@ -44,7 +44,8 @@ def resolve_day(ref: DayRef, today: date) -> date | None:
         case ExactDate(value):
             return value
         case DayMonth(day, month):
-            for year in (today.year, today.year - 1, today.year - 2, today.year - 3, today.year - 4):
+            # Four years back is enough to reach a 29 February.
+            for year in range(today.year, today.year - 5, -1):
                 try:
                     candidate = date(year, month, day)
                 except ValueError:  # 29/2 outside a leap year
