@@ -157,17 +157,17 @@ def parse(text: str) -> Command | ParseError:
 
 def parse_distance(text: str) -> tuple[int, bool] | ParseError:
     """Metres in a distance such as `12,5 km`, `5mi` or `10`, and whether km was assumed."""
-    words = text.split()
-    if len(words) == 2 and _BARE_NUMBER.fullmatch(words[0].lower()):
-        distance = _distance_with_unit(text.strip(), words[0].lower(), words[1].lower())
-    elif len(words) == 1 and _BARE_NUMBER.fullmatch(words[0].lower()):
-        distance = _distance_in_km(words[0])
-    elif len(words) == 1 and (match := _NUMBER_AND_UNIT.fullmatch(words[0].lower())):
-        distance = _distance_with_unit(words[0], match[1], match[2])
-    elif not words:
+    words = _read_log_words(text.split())
+    if isinstance(words, ParseError):
+        return words
+    if not words:
         return ParseError("How far? Give a distance, like 5 km.", "log 5 km run")
-    else:
-        return _refuse_distance(text.strip())
+    if len(words) > 1 or not isinstance(words[0], _Distance | _BareNumber):
+        return ParseError(
+            f"{_quote(text.strip())} is not a distance; give a number and a unit, like 12,5 km.",
+            "log 12,5 km walk",
+        )
+    distance = words[0] if isinstance(words[0], _Distance) else _distance_in_km(words[0].typed)
     if isinstance(distance, ParseError):
         return distance
     return distance.metres, distance.unit_assumed
@@ -444,8 +444,7 @@ def _distance_in_km(typed: str) -> _Distance | ParseError:
 
 
 def _refuse_distance(typed: str) -> ParseError:
-    """Why a word that looks like a number is not a distance."""
-    example = "log 12 km cycle"
+    """Why a word shaped like a number (see `_looks_like_distance`) is not a distance."""
     low = typed.lower()
     if low.startswith("+") and _SIGNED_NUMBER.fullmatch(low):
         message = f"Write the distance without a plus sign, not {_quote(typed)}."
@@ -455,15 +454,13 @@ def _refuse_distance(typed: str) -> ParseError:
         message = f"Write the distance as a plain number like 1000 m, not {_quote(typed)}."
     elif _is_not_finite(low):
         message = f"{_quote(typed)} is not a distance; give a number like 12,5 km."
-    elif _NUMBER_LIKE.fullmatch(low):
+    else:
         return ParseError(
             f"I can't read {_quote(typed)}. A distance has at most one decimal mark and no "
             "thousands separator (12,5 or 1234.5); a day looks like 3/7, 3.7.2021 or 2021-07-03.",
             "log 12,5 km walk 3/7",
         )
-    else:
-        message = f"{_quote(typed)} is not a distance; give a number and a unit, like 12,5 km."
-    return ParseError(message, example)
+    return ParseError(message, "log 12 km cycle")
 
 
 def _is_not_finite(low: str) -> bool:
@@ -495,14 +492,13 @@ _DAY_WORDS: dict[str, DayRef] = {
 _YEAR_FIRST = re.compile(r"([0-9]{4})([./-])([0-9]{1,2})\2([0-9]{1,2})")
 _DAY_FIRST = re.compile(r"([0-9]{1,2})([./-])([0-9]{1,2})\2([0-9]{4})")
 _DAY_MONTH = re.compile(r"([0-9]{1,2})[./]([0-9]{1,2})")
-_DAY_EXAMPLE = "log 10 km run 2021-07-03"
 
 
 def _not_in_calendar(typed: str) -> ParseError:
     return ParseError(
         f"{_quote(typed)} is not a day in the calendar; write days day first, "
         "like 3/7 for 3 July, or as 2021-07-03.",
-        _DAY_EXAMPLE,
+        "log 10 km run 2021-07-03",
     )
 
 
