@@ -1,10 +1,13 @@
 """Start the Summer Challenge bot: `python main.py [console|demo|export] [--config PATH]`."""
 
 import argparse
+import asyncio
 import logging
 import os
+import signal
 import sys
 
+from bot.app import Secrets, start_bot
 from bot.config import Config, ConfigError, config_path, load_config
 from bot.log_format import configure_logging
 from bot.platforms.console import Console
@@ -39,9 +42,28 @@ def main(argv: list[str] | None = None) -> int:
     if args.mode == "export":
         return export(config)
     if args.mode == "run" and (config.slack.enabled or config.telegram.enabled):
-        print("Slack and Telegram are not available in this version yet.", file=sys.stderr)
-        return 2
+        try:
+            secrets = Secrets.from_environment(config, os.environ)
+        except ConfigError as error:
+            print(f"Configuration error: {error}", file=sys.stderr)
+            return 2
+        configure_logging(logging.INFO)
+        asyncio.run(serve(config, secrets))
+        return 0
     return run_console(config)
+
+
+async def serve(config: Config, secrets: Secrets) -> None:
+    """Run until SIGTERM or SIGINT, then shut down cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, stop.set)
+    bot = await start_bot(config, secrets)
+    try:
+        await stop.wait()
+    finally:
+        await bot.stop()
 
 
 def run_console(config: Config) -> int:

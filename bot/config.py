@@ -94,6 +94,7 @@ class SlackConfig:
     mode: Literal["http", "socket"]
     command: str
     api_url: str
+    public_url: str = ""  # where Slack reaches this server; "" for the [server] address
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,7 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "mode": "http",
         "command": "/challenge",
         "api_url": "https://slack.com/api/",
+        "public_url": "",
     },
     "telegram": {
         "enabled": False,
@@ -418,7 +420,8 @@ def _database(table: _Table, base: Path) -> DatabaseConfig:
 
 
 def _server(table: _Table) -> ServerConfig:
-    return ServerConfig(host=table.text("host"), port=table.whole("port", 1, 65535))
+    # Port 0 lets the system pick a free port (tests, several local instances).
+    return ServerConfig(host=table.text("host"), port=table.whole("port", 0, 65535))
 
 
 def _slack(table: _Table) -> SlackConfig:
@@ -432,6 +435,9 @@ def _slack(table: _Table) -> SlackConfig:
         command=command,
         # The Slack SDK joins method names onto this URL, which needs its final slash.
         api_url=api_url if api_url.endswith("/") else f"{api_url}/",
+        public_url=""
+        if table.blank("public_url")
+        else table.url("public_url", 'an https:// URL, or ""').rstrip("/"),
     )
 
 

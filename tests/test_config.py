@@ -170,7 +170,7 @@ def test_a_slack_api_url_gets_the_final_slash_the_sdk_needs():
         ("photos", "media_dir", "", "folder path"),
         ("photos", "max_per_person", -1, "positive whole number"),
         ("database", "url", "not a url", "database URL"),
-        ("server", "port", 70000, "from 1 to 65535"),
+        ("server", "port", 70000, "from 0 to 65535"),
         ("server", "host", 8080, "non-empty string"),
         ("slack", "enabled", "yes", "true or false"),
         ("slack", "mode", "websocket", '"http" or "socket"'),

@@ -1,0 +1,103 @@
+"""The running bot: one asyncio process serving every enabled platform over one database."""
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+
+from bot.config import Config, ConfigError
+from bot.handlers.dispatch import Clock, Dispatcher, utc_now
+from bot.platforms.outbox import Outbox
+from bot.platforms.web import WebServer
+from bot.startup import open_challenge
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Tokens, from the environment only."""
+
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    telegram_bot_token: str = ""
+    telegram_webhook_secret: str = ""
+
+    def __repr__(self) -> str:
+        return "Secrets(***)"
+
+    @classmethod
+    def from_environment(cls, config: Config, environ: Mapping[str, str]) -> "Secrets":
+        """The tokens the enabled platforms need; a missing one stops start-up by name."""
+        secrets = cls(
+            slack_bot_token=environ.get("SLACK_BOT_TOKEN", ""),
+            slack_signing_secret=environ.get("SLACK_SIGNING_SECRET", ""),
+            slack_app_token=environ.get("SLACK_APP_TOKEN", ""),
+            telegram_bot_token=environ.get("TELEGRAM_BOT_TOKEN", ""),
+            telegram_webhook_secret=environ.get("TELEGRAM_WEBHOOK_SECRET", ""),
+        )
+        needed: list[str] = []
+        if config.slack.enabled:
+            needed.append("SLACK_BOT_TOKEN")
+            needed.append(
+                "SLACK_SIGNING_SECRET" if config.slack.mode == "http" else "SLACK_APP_TOKEN"
+            )
+        if config.telegram.enabled:
+            needed.append("TELEGRAM_BOT_TOKEN")
+            if config.telegram.mode == "webhook":
+                needed.append("TELEGRAM_WEBHOOK_SECRET")
+        missing = [name for name in needed if not environ.get(name)]
+        if missing:
+            raise ConfigError(
+                f"the environment variable(s) {', '.join(missing)} must be set for the "
+                "enabled platform(s)"
+            )
+        return secrets
+
+
+@dataclass
+class RunningBot:
+    config: Config
+    dispatcher: Dispatcher
+    engine: Engine
+    server: WebServer
+    outbox: Outbox
+    adapters: list[Any] = field(default_factory=list)
+
+    async def stop(self) -> None:
+        """Stop taking updates, let the commands in flight finish, close the database."""
+        await self.server.stop()
+        for adapter in reversed(self.adapters):
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("adapter_stop_failed")
+        self.engine.dispose()
+
+
+async def start_bot(config: Config, secrets: Secrets, clock: Clock = utc_now) -> RunningBot:
+    dispatcher, engine = await asyncio.to_thread(open_challenge, config, clock)
+    outbox = Outbox(config)
+    server = WebServer(config.server.host, config.server.port)
+    bot = RunningBot(config, dispatcher, engine, server, outbox)
+    if config.slack.enabled:
+        from bot.platforms.slack import SlackAdapter, SlackSecrets
+
+        slack = SlackAdapter(
+            config,
+            dispatcher,
+            outbox,
+            SlackSecrets(
+                secrets.slack_bot_token, secrets.slack_signing_secret, secrets.slack_app_token
+            ),
+        )
+        bot.adapters.append(slack)
+    for adapter in bot.adapters:
+        await adapter.start(server)
+    await server.start()
+    log.info("bot_started", extra={"platforms": [type(a).__name__ for a in bot.adapters]})
+    return bot

@@ -1,0 +1,62 @@
+"""Neutral replies as Slack Block Kit, with a plain `text` fallback; user strings escaped."""
+
+from typing import Any
+
+from bot.render.plain import render, render_table
+from bot.replies import Attachment, Example, Heading, Reply, Table, Text
+
+HEADER_LIMIT = 150
+SECTION_LIMIT = 3000
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, so `<!channel>` is shown and never pings anyone."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_message(reply: Reply, command_prefix: str) -> dict[str, Any]:
+    """`text` and `blocks` for chat.postMessage, chat.postEphemeral or a slash command's ack."""
+    blocks: list[dict[str, Any]] = []
+    for part in reply.parts:
+        match part:
+            case Heading(text):
+                blocks.append(_header(text))
+            case Text(text):
+                blocks.append(_plain_section(text))
+            case Example(command, label):
+                blocks.append(_context(f"{escape(label)}: `{_code(command_prefix + command)}`"))
+            case Table():
+                lines = render_table(part, command_prefix)
+                blocks.append(_section("```\n" + _code("\n".join(lines)) + "\n```"))
+            case Attachment(filename):
+                blocks.append(_context(f"File: {escape(filename)}"))
+    return {"text": escape(render(reply, command_prefix))[:SECTION_LIMIT], "blocks": blocks}
+
+
+def _code(text: str) -> str:
+    """Text for inside backticks, where Slack applies no formatting; a backtick would end it."""
+    return escape(text.replace("`", "'"))
+
+
+def _plain_section(text: str) -> dict[str, Any]:
+    # plain_text: *bold*, _italics_ or <links> typed by a user are shown as typed.
+    return {
+        "type": "section",
+        "text": {"type": "plain_text", "text": text[:SECTION_LIMIT], "emoji": True},
+    }
+
+
+def _header(text: str) -> dict[str, Any]:
+    # Header text is plain_text: Slack shows it literally, no escaping needed.
+    return {
+        "type": "header",
+        "text": {"type": "plain_text", "text": text[:HEADER_LIMIT], "emoji": False},
+    }
+
+
+def _section(mrkdwn: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn[:SECTION_LIMIT]}}
+
+
+def _context(mrkdwn: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn[:SECTION_LIMIT]}]}

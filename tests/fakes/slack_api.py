@@ -1,0 +1,136 @@
+"""A fake Slack Web API on 127.0.0.1 that records every call, as Bolt's own tests do."""
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+
+BOT_USER = "UBOT"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class FakeSlackApi:
+    people: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    uploads: dict[str, bytes] = field(default_factory=dict)
+    # method -> list of (status, headers, body) to answer before answering normally
+    failures: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = field(
+        default_factory=dict
+    )
+    url: str = ""
+    _runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=20 * 1024**2)
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    def fail_next(self, method: str, status: int, headers: dict[str, str] | None = None) -> None:
+        self.failures.setdefault(method, []).append(
+            (status, headers or {}, {"ok": False, "error": "fake_failure"})
+        )
+
+    def called(self, method: str) -> list[dict[str, Any]]:
+        return [call.params for call in self.calls if call.method == method]
+
+    def messages_to(self, channel: str) -> list[dict[str, Any]]:
+        return [p for p in self.called("chat.postMessage") if p.get("channel") == channel]
+
+    def ephemerals_to(self, user: str) -> list[dict[str, Any]]:
+        return [p for p in self.called("chat.postEphemeral") if p.get("user") == user]
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        raw = await request.read()
+        if request.content_type == "application/json":
+            params = json.loads(raw or b"{}")
+        else:
+            params = {**request.query, **dict(parse_qsl(raw.decode()))}
+        for key in ("blocks", "attachments", "files"):
+            if isinstance(params.get(key), str):
+                params[key] = json.loads(params[key])
+        self.calls.append(Call(method, params))
+        pending = self.failures.get(method)
+        if pending:
+            status, headers, body = pending.pop(0)
+            return web.json_response(body, status=status, headers=headers)
+        return web.json_response(self._answer(method, params))
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        match method:
+            case "auth.test":
+                return {
+                    "ok": True,
+                    "user_id": BOT_USER,
+                    "bot_id": "BBOT",
+                    "team_id": "T1",
+                    "user": "challenge",
+                    "team": "Acme",
+                    "url": "https://acme.slack.com/",
+                }
+            case "users.info":
+                user = params.get("user", "")
+                person = self.people.get(user, {})
+                return {
+                    "ok": True,
+                    "user": {
+                        "id": user,
+                        "name": user.lower(),
+                        "tz": person.get("tz", "Europe/London"),
+                        "profile": {
+                            "display_name": person.get("name", ""),
+                            "real_name": person.get("real_name", f"Real {user}"),
+                        },
+                    },
+                }
+            case "conversations.open":
+                return {"ok": True, "channel": {"id": "D" + params.get("users", "")}}
+            case "files.getUploadURLExternal":
+                file_id = f"F{len(self.uploads) + 1}"
+                self.uploads[file_id] = b""
+                return {
+                    "ok": True,
+                    "upload_url": f"{self.url}/upload/{file_id}",
+                    "file_id": file_id,
+                }
+            case "files.completeUploadExternal":
+                files = params.get("files") or []
+                return {
+                    "ok": True,
+                    "files": [{"id": f["id"], "title": f.get("title")} for f in files],
+                }
+            case _:
+                return {"ok": True, "ts": f"{time.time():.6f}", "channel": params.get("channel")}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        data = await request.read()  # the SDK posts the file's raw bytes
+        self.uploads[request.match_info["file_id"]] = data
+        return web.Response(text="OK - 1")
+
+
+def signed_headers(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+    """The X-Slack-Signature and X-Slack-Request-Timestamp Slack sends with a request."""
+    stamp = str(timestamp if timestamp is not None else int(time.time()))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}

@@ -1,0 +1,290 @@
+"""Slack over HTTP: the real Bolt app behind the bot's server, signed requests in, a fake
+Slack Web API on 127.0.0.1 recording what the bot sends."""
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+
+from bot.app import RunningBot, Secrets, start_bot
+from tests.conftest import Clock, make_config
+from tests.fakes.slack_api import FakeSlackApi, signed_headers
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token-never-logged"
+
+
+class SlackDriver:
+    """Sends what Slack would send to the bot's /slack/events, correctly signed."""
+
+    def __init__(self, bot: RunningBot, api: FakeSlackApi) -> None:
+        self.bot = bot
+        self.api = api
+        self.url = f"http://127.0.0.1:{bot.server.port}/slack/events"
+        self._triggers = 0
+
+    async def post(
+        self, body: str, content_type: str, **header_overrides: Any
+    ) -> aiohttp.ClientResponse:
+        headers = {"Content-Type": content_type, **signed_headers(SIGNING_SECRET, body)}
+        headers.update(header_overrides)
+        async with aiohttp.ClientSession() as session:
+            async with session.post(self.url, data=body.encode(), headers=headers) as response:
+                await response.read()
+                return response
+
+    async def command(self, user: str, text: str, command: str = "/challenge") -> dict[str, Any]:
+        """A slash command; returns the ephemeral reply carried by the ack."""
+        self._triggers += 1
+        body = urlencode(
+            {
+                "token": "legacy",
+                "team_id": "T1",
+                "team_domain": "acme",
+                "channel_id": "C0GENERAL",
+                "channel_name": "general",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": command,
+                "text": text,
+                "api_app_id": "A1",
+                "is_enterprise_install": "false",
+                "response_url": f"{self.api.url}/response/{self._triggers}",
+                "trigger_id": f"trigger-{self._triggers}",
+            }
+        )
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            **signed_headers(SIGNING_SECRET, body),
+        }
+        async with aiohttp.ClientSession() as session:
+            async with session.post(self.url, data=body.encode(), headers=headers) as response:
+                assert response.status == 200, await response.text()
+                text_body = await response.text()
+        await self.settle()
+        return json.loads(text_body) if text_body else {}
+
+    async def event(self, event: dict[str, Any], event_id: str, retry: int | None = None) -> int:
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": "T1",
+                "api_app_id": "A1",
+                "event": event,
+                "type": "event_callback",
+                "event_id": event_id,
+                "event_time": int(time.time()),
+                "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
+            }
+        )
+        extra = (
+            {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+            if retry
+            else {}
+        )
+        response = await self.post(body, "application/json", **extra)
+        await self.settle()
+        return response.status
+
+    async def dm(self, user: str, text: str, event_id: str, retry: int | None = None) -> int:
+        return await self.event(
+            {
+                "type": "message",
+                "channel_type": "im",
+                "channel": f"D{user}",
+                "user": user,
+                "text": text,
+                "ts": f"{time.time():.6f}",
+                "event_ts": f"{time.time():.6f}",
+            },
+            event_id,
+            retry,
+        )
+
+    async def mention(self, user: str, text: str, event_id: str) -> int:
+        return await self.event(
+            {
+                "type": "app_mention",
+                "channel": "C0GENERAL",
+                "user": user,
+                "text": f"<@UBOT> {text}",
+                "ts": f"{time.time():.6f}",
+            },
+            event_id,
+        )
+
+    async def settle(self) -> None:
+        """Wait for the work the bot does after acknowledging."""
+        for adapter in self.bot.adapters:
+            while adapter._tasks:
+                await asyncio.gather(*list(adapter._tasks), return_exceptions=True)
+
+
+def reply_text(reply: dict[str, Any]) -> str:
+    return reply.get("text", "")
+
+
+@pytest.fixture
+async def slack_api() -> AsyncIterator[FakeSlackApi]:
+    api = FakeSlackApi(
+        people={"UALICE": {"name": "Alice"}, "UBOB": {"name": "Bob", "tz": "Asia/Tokyo"}}
+    )
+    await api.start()
+    yield api
+    await api.stop()
+
+
+@pytest.fixture
+async def slack(database_url: str, tmp_path: Path, slack_api: FakeSlackApi, clock: Clock):
+    config = make_config(
+        database_url,
+        tmp_path,
+        slack={
+            "enabled": True,
+            "mode": "http",
+            "command": "/challenge",
+            "api_url": f"{slack_api.url}/api/",
+        },
+        server={"host": "127.0.0.1", "port": 0},
+    )
+    bot = await start_bot(
+        config, Secrets(slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET), clock
+    )
+    yield SlackDriver(bot, slack_api)
+    await bot.stop()
+
+
+async def test_two_users_create_join_log_and_see_the_standings(slack):
+    created = await slack.command("UALICE", "newteam Red Rockets")
+    assert created["response_type"] == "ephemeral"
+    assert "Team Red Rockets is created, and you are its captain." in reply_text(created)
+
+    joined = await slack.command("UBOB", "join red rockets")
+    assert "Welcome to Red Rockets!" in reply_text(joined)
+
+    logged = await slack.command("UBOB", "12km cycle", command="/log")
+    assert "Logged #1: 12 km cycle on Thu 15 Jul 2021." in reply_text(logged)
+    assert "Red Rockets: 12 km, rank 1 of 1 teams." in reply_text(logged)
+
+    standings = await slack.command("UALICE", "standings")
+    blocks = standings["blocks"]
+    assert blocks[0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Team standings, Thu 15 Jul 2021", "emoji": False},
+    }
+    table = blocks[1]["text"]["text"]
+    assert table.startswith(
+        "```"
+    ) and "> 1  Red Rockets  12.0        2        6.0" in table.replace("&gt;", ">")
+    # Replies ride on each caller's own ack; nothing was posted to a channel.
+    assert slack.api.called("chat.postMessage") == []
+
+
+async def test_display_name_and_time_zone_come_from_users_info_once(slack):
+    await slack.command("UBOB", "newteam Tokyo Tigers")
+    await slack.command("UBOB", "team")
+    assert [c["user"] for c in slack.api.called("users.info")] == ["UBOB"]
+    # 2021-07-15 12:00 in London is 20:00 in Tokyo: still the 15th; at 17:00 London it is the 16th.
+    slack.bot.dispatcher.clock.now = slack.bot.dispatcher.clock.now.replace(hour=17)
+    logged = await slack.command("UBOB", "5 km run", command="/log")
+    assert "on Fri 16 Jul 2021" in reply_text(logged)
+    team = await slack.command("UBOB", "team")
+    assert "Bob (captain)" in reply_text(team)
+
+
+async def test_a_direct_message_is_answered_in_the_dm(slack):
+    assert await slack.dm("UALICE", "newteam Red Rockets", event_id="Ev1") == 200
+    (message,) = slack.api.messages_to("DUALICE")
+    assert "Team Red Rockets is created" in message["text"]
+    assert message["blocks"][0]["type"] == "section"
+
+
+async def test_a_mention_is_answered_to_the_caller_only(slack):
+    await slack.mention("UALICE", "totals", event_id="Ev2")
+    (ephemeral,) = slack.api.ephemerals_to("UALICE")
+    assert ephemeral["channel"] == "C0GENERAL"
+    assert "Summer Challenge 2021: 0 km so far" in ephemeral["text"]
+    assert slack.api.messages_to("C0GENERAL") == []
+
+
+async def test_a_retried_event_logs_once_and_answers_once(slack):
+    await slack.command("UALICE", "newteam Red Rockets")
+    await slack.dm("UALICE", "log 2 km run", event_id="Ev1")
+    await slack.dm("UALICE", "log 2 km run", event_id="Ev1", retry=1)
+    replies = slack.api.messages_to("DUALICE")
+    assert len(replies) == 1 and "Logged #1: 2 km run" in replies[0]["text"]
+    team = await slack.command("UALICE", "team")
+    assert "Red Rockets: 2 km" in reply_text(team)
+
+
+async def test_a_bad_signature_gets_401_and_changes_nothing(slack):
+    body = urlencode(
+        {
+            "command": "/challenge",
+            "text": "newteam Sneaky",
+            "user_id": "UEVE",
+            "channel_id": "C1",
+            "team_id": "T1",
+            "trigger_id": "t-x",
+        }
+    )
+    bad = await slack.post(
+        body, "application/x-www-form-urlencoded", **{"X-Slack-Signature": "v0=" + "0" * 64}
+    )
+    stale = await slack.post(
+        body,
+        "application/x-www-form-urlencoded",
+        **signed_headers(SIGNING_SECRET, body, timestamp=int(time.time()) - 600),
+    )
+    assert (bad.status, stale.status) == (401, 401)
+    standings = await slack.command("UALICE", "standings")
+    assert "No teams yet" in reply_text(standings)
+
+
+async def test_a_team_named_like_a_ping_never_pings(slack):
+    await slack.command("UALICE", "newteam <!channel> & co")
+    standings = await slack.command("UALICE", "standings")
+    table = standings["blocks"][1]["text"]["text"]
+    assert "&lt;!channel&gt; &amp; co" in table
+    assert "<!channel>" not in json.dumps(standings)
+
+
+async def test_an_admin_announcement_reaches_the_announcement_channel(slack):
+    reply = await slack.command("UADMIN", "admin announce Last week, keep going!")
+    assert "Announced" in reply_text(reply)
+    (post,) = slack.api.messages_to("C0123456789")
+    assert post["text"] == "Last week, keep going!"
+
+
+async def test_the_export_is_uploaded_to_the_admins_dm(slack):
+    await slack.command("UALICE", "newteam Red Rockets")
+    await slack.command("UALICE", "3 km walk", command="/log")
+    await slack.command("UADMIN", "admin export")
+    (complete,) = slack.api.called("files.completeUploadExternal")
+    assert complete["channel_id"] == "DUADMIN"
+    (content,) = [data for data in slack.api.uploads.values() if data]
+    lines = content.decode().splitlines()
+    assert (
+        lines[0].startswith("id,day,kind,distance_m")
+        and ",walk,3000,Alice,Red Rockets," in lines[1]
+    )
+
+
+async def test_a_rate_limited_send_is_retried_after_retry_after(slack):
+    slack.api.fail_next("chat.postMessage", 429, {"Retry-After": "1"})
+    await slack.command("UADMIN", "admin announce Hello")
+    posts = slack.api.messages_to("C0123456789")
+    assert len(posts) == 2 and all(p["text"] == "Hello" for p in posts)
+
+
+async def test_healthz_answers(slack):
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"http://127.0.0.1:{slack.bot.server.port}/healthz") as response:
+            assert response.status == 200
+            assert (await response.json())["status"] == "ok"
