@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -21,9 +22,10 @@ def main(argv: list[str] | None = None) -> int:
         "mode",
         nargs="?",
         default="run",
-        choices=("run", "console", "demo", "export"),
+        choices=("run", "console", "demo", "export", "slack-manifest"),
         help="run: the enabled platforms, or the console when none is; "
-        "demo: a sample season in its own database; export: all activities as CSV on stdout",
+        "demo: a sample season in its own database; export: all activities as CSV on stdout; "
+        "slack-manifest: the Slack app manifest for this configuration",
     )
     args = parser.parse_args(argv)
     configure_logging(logging.WARNING)
@@ -41,6 +43,11 @@ def main(argv: list[str] | None = None) -> int:
         return run_console(config)
     if args.mode == "export":
         return export(config)
+    if args.mode == "slack-manifest":
+        from bot.platforms.slack_manifest import manifest
+
+        print(json.dumps(manifest(config), indent=2))
+        return 0
     if args.mode == "run" and (config.slack.enabled or config.telegram.enabled):
         try:
             secrets = Secrets.from_environment(config, os.environ)

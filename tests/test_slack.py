@@ -288,3 +288,49 @@ async def test_healthz_answers(slack):
         async with session.get(f"http://127.0.0.1:{slack.bot.server.port}/healthz") as response:
             assert response.status == 200
             assert (await response.json())["status"] == "ok"
+
+
+async def test_socket_mode_answers_a_slash_command_over_the_websocket(
+    database_url: str, tmp_path: Path, slack_api: FakeSlackApi, clock: Clock
+):
+    config = make_config(
+        database_url,
+        tmp_path,
+        slack={"enabled": True, "mode": "socket", "api_url": f"{slack_api.url}/api/"},
+        server={"host": "127.0.0.1", "port": 0},
+    )
+    bot = await start_bot(
+        config, Secrets(slack_bot_token=BOT_TOKEN, slack_app_token="xapp-test"), clock
+    )
+    try:
+        await wait_for(lambda: slack_api._sockets)
+        await slack_api.push_envelope(
+            {
+                "envelope_id": "env-1",
+                "type": "slash_commands",
+                "accepts_response_payload": True,
+                "payload": {
+                    "team_id": "T1",
+                    "channel_id": "C0GENERAL",
+                    "user_id": "UALICE",
+                    "command": "/challenge",
+                    "text": "newteam Socket Stars",
+                    "api_app_id": "A1",
+                    "trigger_id": "trigger-s1",
+                    "response_url": f"{slack_api.url}/response/s1",
+                },
+            }
+        )
+        await wait_for(lambda: slack_api.socket_acks)
+        (ack,) = slack_api.socket_acks
+        assert ack["envelope_id"] == "env-1"
+        assert "Team Socket Stars is created" in ack["payload"]["text"]
+    finally:
+        await bot.stop()
+
+
+async def wait_for(condition, seconds: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)

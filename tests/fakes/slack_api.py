@@ -28,6 +28,9 @@ class FakeSlackApi:
         default_factory=dict
     )
     url: str = ""
+    # Socket Mode: envelopes to push, and the acks the app sent back
+    socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _runner: web.AppRunner | None = None
 
     async def start(self) -> None:
@@ -35,6 +38,7 @@ class FakeSlackApi:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -43,6 +47,8 @@ class FakeSlackApi:
         self.url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
+        for socket in self._sockets:
+            await socket.close()
         if self._runner:
             await self._runner.cleanup()
 
@@ -114,6 +120,8 @@ class FakeSlackApi:
                     "upload_url": f"{self.url}/upload/{file_id}",
                     "file_id": file_id,
                 }
+            case "apps.connections.open":
+                return {"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"}
             case "files.completeUploadExternal":
                 files = params.get("files") or []
                 return {
@@ -122,6 +130,20 @@ class FakeSlackApi:
                 }
             case _:
                 return {"ok": True, "ts": f"{time.time():.6f}", "channel": params.get("channel")}
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        async for message in socket:
+            if message.type == web.WSMsgType.TEXT:
+                self.socket_acks.append(json.loads(message.data))
+        return socket
+
+    async def push_envelope(self, envelope: dict[str, Any]) -> None:
+        """Send a Socket Mode envelope to the connected app."""
+        await self._sockets[-1].send_json(envelope)
 
     async def _upload(self, request: web.Request) -> web.Response:
         data = await request.read()  # the SDK posts the file's raw bytes
