@@ -74,20 +74,27 @@ async def serve(config: Config, secrets: Secrets) -> None:
 
 
 def run_console(config: Config) -> int:
-    dispatcher, engine = open_challenge(config)
+    asyncio.run(console_session(config))
+    return 0
+
+
+async def console_session(config: Config) -> None:
+    """The console chat with the scheduled posts running beside it, until end of input."""
     interactive = sys.stdin.isatty()
+    bot = await start_bot(config, Secrets(), start_schedule=False)
     console = Console(
-        dispatcher,
+        bot.dispatcher,
         config,
         sys.stdout,
         files_dir=config.path.parent / "exports",
         echo=not interactive,
     )
+    console.attach(bot.outbox)
+    bot.schedule.start()
     try:
-        console.run(sys.stdin, interactive)
+        await console.run(sys.stdin, interactive)
     finally:
-        engine.dispose()
-    return 0
+        await bot.stop()
 
 
 def export(config: Config) -> int:

@@ -12,7 +12,10 @@ from bot.config import Config, ConfigError
 from bot.handlers.dispatch import Clock, Dispatcher, utc_now
 from bot.platforms.outbox import Outbox
 from bot.platforms.web import WebServer
+from bot.schedule import PostSchedule
 from bot.startup import open_challenge
+from storage import repository as repo
+from storage.database import transaction
 
 log = logging.getLogger(__name__)
 
@@ -66,24 +69,40 @@ class RunningBot:
     engine: Engine
     server: WebServer
     outbox: Outbox
+    schedule: PostSchedule
     adapters: list[Any] = field(default_factory=list)
 
     async def stop(self) -> None:
-        """Stop taking updates, let the commands in flight finish, close the database."""
+        """Stop taking updates, let the commands in flight finish, stop the scheduler,
+        close the database."""
         await self.server.stop()
         for adapter in reversed(self.adapters):
             try:
                 await adapter.stop()
             except Exception:
                 log.exception("adapter_stop_failed")
+        self.schedule.stop()
         self.engine.dispose()
 
 
-async def start_bot(config: Config, secrets: Secrets, clock: Clock = utc_now) -> RunningBot:
+async def start_bot(
+    config: Config,
+    secrets: Secrets,
+    clock: Clock = utc_now,
+    outbox_backoff_s: float = 1.0,
+    start_schedule: bool = True,
+) -> RunningBot:
+    """Open the database, start the enabled platforms and (unless told not to yet, so that
+    a console can take its place in the outbox first) the scheduled posts."""
     dispatcher, engine = await asyncio.to_thread(open_challenge, config, clock)
-    outbox = Outbox(config)
+
+    async def record_sent(key: str) -> None:
+        await asyncio.to_thread(_mark_sent, dispatcher, key)
+
+    outbox = Outbox(config, on_posted=record_sent, first_backoff_s=outbox_backoff_s)
     server = WebServer(config.server.host, config.server.port)
-    bot = RunningBot(config, dispatcher, engine, server, outbox)
+    schedule = PostSchedule(config, dispatcher.sessions, dispatcher.season_id, outbox, clock)
+    bot = RunningBot(config, dispatcher, engine, server, outbox, schedule)
     if config.slack.enabled:
         from bot.platforms.slack import SlackAdapter, SlackSecrets
 
@@ -96,8 +115,26 @@ async def start_bot(config: Config, secrets: Secrets, clock: Clock = utc_now) ->
             ),
         )
         bot.adapters.append(slack)
+    if config.telegram.enabled:
+        from bot.platforms.telegram import TelegramAdapter, TelegramSecrets
+
+        telegram = TelegramAdapter(
+            config,
+            dispatcher,
+            outbox,
+            TelegramSecrets(secrets.telegram_bot_token, secrets.telegram_webhook_secret),
+        )
+        bot.adapters.append(telegram)
     for adapter in bot.adapters:
         await adapter.start(server)
-    await server.start()
+    if server.platforms:
+        await server.start()
+    if start_schedule:
+        schedule.start()
     log.info("bot_started", extra={"platforms": [type(a).__name__ for a in bot.adapters]})
     return bot
+
+
+def _mark_sent(dispatcher: Dispatcher, key: str) -> None:
+    with transaction(dispatcher.sessions) as session:
+        repo.mark_post_sent(session, key, dispatcher.clock())

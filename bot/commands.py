@@ -116,6 +116,16 @@ class AdminExport:
     pass
 
 
+@dataclass(frozen=True)
+class AdminPost:
+    """Post today's leaderboard now (once per day, whoever posts it)."""
+
+
+@dataclass(frozen=True)
+class AdminFinish:
+    """Post the final report now (once per season)."""
+
+
 Command = (
     Help
     | NewTeam
@@ -132,6 +142,8 @@ Command = (
     | AdminRemove
     | AdminAnnounce
     | AdminExport
+    | AdminPost
+    | AdminFinish
 )
 
 Reader = Callable[[str], Command | ParseError]
@@ -347,7 +359,8 @@ def _read_admin(rest: str) -> Command | ParseError:
     if read is not None:
         return read(args)
     if not first:
-        message = "Which admin command? I know admin remove, admin announce and admin export."
+        known = ", ".join(f"admin {word}" for word in _ADMIN_COMMANDS)
+        message = f"Which admin command? I know {known}."
     else:
         suggestion = _closest(first.lower(), _ADMIN_COMMANDS, cutoff=66)
         message = f"I don't know the admin command {_quote(first)}." + _did_you_mean(
@@ -697,6 +710,8 @@ _ADMIN_COMMANDS: dict[str, Reader] = {
     "remove": _read_admin_remove,
     "announce": _read_admin_announce,
     "export": _without_arguments("admin export", AdminExport()),
+    "post": _without_arguments("admin post", AdminPost()),
+    "finish": _without_arguments("admin finish", AdminFinish()),
 }
 
 _COMMANDS: dict[str, Reader] = {

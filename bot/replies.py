@@ -67,6 +67,7 @@ Audience = ToCaller | ToAnnouncementChats | ToParticipant
 class Reply:
     parts: tuple[Part, ...]
     audience: Audience = field(default_factory=ToCaller)
+    post_key: str | None = None  # a ledger post: recorded as sent once delivered
 
     def plain_text(self) -> str:
         """Every text in the reply, one per line: for logs, tests and fallbacks."""

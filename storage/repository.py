@@ -19,6 +19,7 @@ from storage.models import (
     Participant,
     ParticipantTotal,
     PlatformAccount,
+    PostLedger,
     Season,
     Team,
     TeamMemberTotal,
@@ -462,6 +463,25 @@ def season_sums(session: Session, season_id: int) -> SeasonSums:
         ).where(Team.season_id == season_id)
     ).one()
     return SeasonSums(int(run), int(walk), int(cycle))
+
+
+# -- the post ledger ---------------------------------------------------------------------------
+
+
+def claim_post(session: Session, season_id: int, key: str, now: datetime) -> bool:
+    """Claim a post before sending it; False when someone (a restart, another instance,
+    an admin) already did."""
+    statement = _insert(session, PostLedger).values(key=key, season_id=season_id, claimed_at=now)
+    claimed = statement.on_conflict_do_nothing(index_elements=["key"]).returning(PostLedger.key)
+    return session.execute(claimed).scalar() is not None
+
+
+def post_claimed_at(session: Session, key: str) -> datetime | None:
+    return session.scalar(select(PostLedger.claimed_at).where(PostLedger.key == key))
+
+
+def mark_post_sent(session: Session, key: str, now: datetime) -> None:
+    session.execute(update(PostLedger).where(PostLedger.key == key).values(sent_at=now))
 
 
 # -- admin -------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ def test_a_log_replies_with_what_was_recorded_and_the_new_totals(chat, team):
     reply = chat.say("alice", "/log 12km cycle")
     assert "Logged #1: 12 km cycle on Thu 15 Jul 2021." in reply
     assert "You: 12 km this season, rank 1." in reply
-    assert "Red Rockets: 12 km, rank 1 of 1 teams." in reply
+    assert "Red Rockets: 12 km, rank 1 of 1 team." in reply
     assert stored(chat) == [("cycle", 12000, "2021-07-15")]
 
 

@@ -170,7 +170,7 @@ async def test_two_users_create_join_log_and_see_the_standings(slack):
 
     logged = await slack.command("UBOB", "12km cycle", command="/log")
     assert "Logged #1: 12 km cycle on Thu 15 Jul 2021." in reply_text(logged)
-    assert "Red Rockets: 12 km, rank 1 of 1 teams." in reply_text(logged)
+    assert "Red Rockets: 12 km, rank 1 of 1 team." in reply_text(logged)
 
     standings = await slack.command("UALICE", "standings")
     blocks = standings["blocks"]

@@ -100,6 +100,6 @@ def _standing_lines(ctx: Context) -> list[str]:
     if team is not None:
         lines.append(
             f"{team.name}: {format.km(team.total_m)}, rank {repo.team_rank(session, team)} "
-            f"of {repo.team_count(session, season_id)} teams."
+            f"of {format.count(repo.team_count(session, season_id), 'team')}."
         )
     return lines

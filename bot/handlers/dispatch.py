@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import commands as c
 from bot.config import Config
-from bot.handlers import activities, admin, standings, teams
+from bot.handlers import activities, admin, posts, standings, teams
 from bot.handlers.context import Context
 from bot.handlers.help import show_help
 from bot.messages import Incoming
@@ -39,11 +39,13 @@ HANDLERS: dict[type, Handler] = {
     c.AdminRemove: admin.remove_log,
     c.AdminAnnounce: admin.announce,
     c.AdminExport: admin.export_activities,
+    c.AdminPost: posts.post_leaderboard_now,
+    c.AdminFinish: posts.post_final_report_now,
 }
 
 # Commands that only read: a repeated delivery of one simply answers again.
 READ_ONLY = (c.Help, c.TeamInfo, c.Me, c.Standings, c.Totals)
-ADMIN_ONLY = (c.AdminRemove, c.AdminAnnounce, c.AdminExport)
+ADMIN_ONLY = (c.AdminRemove, c.AdminAnnounce, c.AdminExport, c.AdminPost, c.AdminFinish)
 
 SORRY = say("Something went wrong on our side and nothing was changed. Please try again.")
 BUSY = say("The challenge is very busy right now and nothing was changed. Please try again.")

@@ -37,3 +37,8 @@ def share(part: int, whole: int) -> str:
         return "0%"
     percent = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("1"), ROUND_HALF_UP)
     return f"{percent}%"
+
+
+def count(number: int, noun: str) -> str:
+    """`1 team`, `2 teams`, `1,500 participants`."""
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"

@@ -26,6 +26,8 @@ ADMINS = (
     ),
     ("admin announce TEXT", "post to every announcement chat", "admin announce Last week!"),
     ("admin export", "all activities as a CSV file", "admin export"),
+    ("admin post", "post today's leaderboard now (once a day)", "admin post"),
+    ("admin finish", "post the final report now (once)", "admin finish"),
 )
 
 

@@ -54,14 +54,14 @@ def _team_standings(ctx: Context) -> Reply:
     teams = list(repo.top_teams(session, season_id, TOP))
     if not teams:
         return say("No teams yet. Be the first!", example="newteam Red Rockets")
-    ranks = _competition_ranks([team.total_m for team in teams])
-    rows = [_team_row(rank, team) for rank, team in zip(ranks, teams, strict=True)]
+    ranks = competition_ranks([team.total_m for team in teams])
+    rows = [team_row(rank, team) for rank, team in zip(ranks, teams, strict=True)]
     marked = None
     mine = repo.current_team(session, season_id, ctx.participant.id)
     if mine is not None:
         marked = next((i for i, team in enumerate(teams) if team.id == mine.id), None)
         if marked is None:
-            rows.append(_team_row(repo.team_rank(session, mine), mine))
+            rows.append(team_row(repo.team_rank(session, mine), mine))
             marked = len(rows) - 1
     return Reply(
         (
@@ -76,7 +76,7 @@ def _team_standings(ctx: Context) -> Reply:
     )
 
 
-def _team_row(rank: int, team: Team) -> tuple[str, ...]:
+def team_row(rank: int, team: Team) -> tuple[str, ...]:
     per_member = team.total_m // team.member_count if team.member_count else 0
     return (
         str(rank),
@@ -92,7 +92,7 @@ def _people_standings(ctx: Context) -> Reply:
     people = repo.top_people(session, season_id, TOP)
     if not people:
         return say("Nobody has logged anything yet.", example="log 5km run")
-    ranks = _competition_ranks([person.total_m for person in people])
+    ranks = competition_ranks([person.total_m for person in people])
     rows = [
         (str(rank), person.display_name, person.team_name or "-", format.km_number(person.total_m))
         for rank, person in zip(ranks, people, strict=True)
@@ -141,8 +141,8 @@ def show_totals(ctx: Context, _command: Totals) -> Reply:
                 right_aligned=frozenset({1}),
             ),
             Text(
-                f"{repo.participant_count(session, season_id)} participants in "
-                f"{repo.team_count(session, season_id)} teams."
+                f"{format.count(repo.participant_count(session, season_id), 'participant')} in "
+                f"{format.count(repo.team_count(session, season_id), 'team')}."
             ),
             Text(f"Donation so far: {format.money(amount, season.currency)}{capped} at {rate}."),
             Text(f"That's {format.times_around_earth(sums.total_m)} times around the Earth."),
@@ -150,7 +150,7 @@ def show_totals(ctx: Context, _command: Totals) -> Reply:
     )
 
 
-def _competition_ranks(totals: list[int]) -> list[int]:
+def competition_ranks(totals: list[int]) -> list[int]:
     """1, 2, 2, 4: equal totals share a rank (totals are sorted, biggest first)."""
     ranks: list[int] = []
     for i, total in enumerate(totals):

@@ -1,21 +1,28 @@
 """The local console chat: one command per line, as any participant, announcements inline."""
 
+import asyncio
 import itertools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from bot.config import Config
 from bot.handlers.dispatch import Dispatcher
 from bot.messages import Incoming
+from bot.platforms.outbox import Outbox
 from bot.render.plain import render
-from bot.replies import Attachment, Reply, ToAnnouncementChats, ToCaller, ToParticipant
+from bot.replies import Attachment, Reply, ToCaller
 
 PLATFORM = "console"
 DEFAULT_USER = "guest"
 
 
 class Console:
-    """Reads lines, hands each to the dispatcher as the current user, prints the replies."""
+    """Reads lines, hands each to the dispatcher as the current user, prints the replies.
+
+    Stands in for every platform that is not connected: what would be posted to a Slack or
+    Telegram chat is printed inline, marked with that chat.
+    """
 
     def __init__(
         self,
@@ -31,8 +38,15 @@ class Console:
         self.files_dir = files_dir
         self.echo = echo
         self.user = DEFAULT_USER
+        self.outbox: Outbox | None = None
         self._deliveries = itertools.count(1)
         self._session_tag = f"{id(self):x}"
+
+    def attach(self, outbox: Outbox) -> None:
+        """Print what goes to chats of platforms that are not connected."""
+        self.outbox = outbox
+        for platform in ("console", "slack", "telegram"):
+            outbox.senders.setdefault(platform, InlineChat(self, platform))
 
     def greeting(self) -> str:
         return (
@@ -41,26 +55,31 @@ class Console:
             "Ctrl-D to quit."
         )
 
-    def run(self, stream: TextIO, interactive: bool) -> None:
+    async def run(self, stream: TextIO, interactive: bool) -> None:
         """Every line of a pipe; or a prompt naming the current user, until Ctrl-D."""
-        if not interactive:
-            for line in stream:
-                self.handle_line(line.rstrip("\n"))
-            return
-        self._print(self.greeting())
+        if interactive:
+            self.print(self.greeting())
         while True:
-            try:
-                line = input(f"{self.user}> ")
-            except (EOFError, KeyboardInterrupt):
-                self._print("")
+            line = await asyncio.to_thread(self._read_line, stream, interactive)
+            if line is None:
                 return
-            self.handle_line(line)
+            await self.handle_line(line)
 
-    def handle_line(self, line: str) -> None:
+    def _read_line(self, stream: TextIO, interactive: bool) -> str | None:
+        if not interactive:
+            line = stream.readline()
+            return line.rstrip("\n") if line else None
+        try:
+            return input(f"{self.user}> ")
+        except (EOFError, KeyboardInterrupt):
+            self.print("")
+            return None
+
+    async def handle_line(self, line: str) -> None:
         if not line.strip():
             return
         if self.echo:
-            self._print(f"{self.user}> {line}")
+            self.print(f"{self.user}> {line}")
         words = line.strip().split()
         if words[0].lower() in ("/as", "as"):
             self._switch_user(words[1:])
@@ -73,15 +92,18 @@ class Console:
             delivery_id=f"{self._session_tag}-{next(self._deliveries)}",
             display_name=self.user,
         )
-        for reply in self.dispatcher.handle(incoming):
-            self._show(reply)
+        for reply in await asyncio.to_thread(self.dispatcher.handle, incoming):
+            if isinstance(reply.audience, ToCaller) or self.outbox is None:
+                self.show(reply)
+            else:
+                await self.outbox.deliver(reply)
 
     def _switch_user(self, words: list[str]) -> None:
         """`/as NAME [admin]`: NAME may be several words ("/as Alice Keller")."""
         admin = len(words) > 1 and words[-1].lower() == "admin"
         name = " ".join(words[:-1] if admin else words)
         if not name:
-            self._print("Usage: /as NAME [admin], for example /as alice or /as bob admin")
+            self.print("Usage: /as NAME [admin], for example /as alice or /as bob admin")
             return
         self.user = name
         key = (PLATFORM, name.casefold())
@@ -89,24 +111,18 @@ class Console:
             self.dispatcher.extra_admins.add(key)
         else:
             self.dispatcher.extra_admins.discard(key)
-        self._print(f"You are now {name}{' (admin)' if admin else ''}.")
+        self.print(f"You are now {name}{' (admin)' if admin else ''}.")
 
-    def _show(self, reply: Reply) -> None:
+    def show(self, reply: Reply, label: str | None = None) -> None:
+        """The reply as text; files are saved and their path shown."""
         text = render(reply)
         for part in reply.parts:
             if isinstance(part, Attachment):
-                path = self._save(part)
-                text += f"\nSaved {part.filename} to {path}"
-        match reply.audience:
-            case ToCaller():
-                self._print(text)
-            case ToAnnouncementChats():
-                chats = [f"{chat.platform} {chat.chat}" for chat in self.config.announce]
-                for chat in chats or ["announcement chat"]:
-                    self._print(_indent(f"[to {chat}]", text))
-            case ToParticipant(accounts):
-                names = ", ".join(f"{platform} {user}" for platform, user in accounts)
-                self._print(_indent(f"[direct message to {names}]", text))
+                saved = f"Saved {part.filename} to {self._save(part)}"
+                text = text.replace(f"[file: {part.filename}]", saved)
+        if label is not None:
+            text = label + "\n" + "\n".join("  " + line for line in text.splitlines())
+        self.print(text)
 
     def _save(self, attachment: Attachment) -> Path:
         self.files_dir.mkdir(parents=True, exist_ok=True)
@@ -114,9 +130,19 @@ class Console:
         path.write_bytes(attachment.content)
         return path
 
-    def _print(self, text: str) -> None:
+    def print(self, text: str) -> None:
         print(text, file=self.output, flush=True)
 
 
-def _indent(label: str, text: str) -> str:
-    return label + "\n" + "\n".join("  " + line for line in text.splitlines())
+@dataclass
+class InlineChat:
+    """A chat on a platform that is not connected, shown in the console."""
+
+    console: Console
+    platform: str
+
+    async def post_to_chat(self, chat_id: str, reply: Reply) -> None:
+        self.console.show(reply, label=f"[to {self.platform} {chat_id}]")
+
+    async def send_direct(self, user_id: str, reply: Reply) -> None:
+        self.console.show(reply, label=f"[direct message to {self.platform} {user_id}]")

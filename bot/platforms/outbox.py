@@ -4,7 +4,9 @@ Each platform adapter sends its caller's replies itself and hands the others her
 sends them to every announcement chat and every account, on whichever platform it is.
 """
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from bot.config import Config
@@ -22,9 +24,18 @@ class Sender(Protocol):
 
 
 class Outbox:
-    def __init__(self, config: Config) -> None:
+    def __init__(
+        self,
+        config: Config,
+        on_posted: Callable[[str], Awaitable[None]] | None = None,
+        attempts: int = 3,
+        first_backoff_s: float = 1.0,
+    ) -> None:
         self.config = config
         self.senders: dict[str, Sender] = {}
+        self.on_posted = on_posted
+        self.attempts = attempts
+        self.first_backoff_s = first_backoff_s
 
     def register(self, platform: str, sender: Sender) -> None:
         self.senders[platform] = sender
@@ -39,17 +50,37 @@ class Outbox:
                 targets = [(platform, user, True) for platform, user in accounts]
             case ToCaller():
                 return 0
-        delivered = 0
-        for platform, target, direct in targets:
-            sender = self.senders.get(platform)
-            if sender is None:
-                continue
+        sent = await asyncio.gather(
+            *(self._send(platform, target, direct, reply) for platform, target, direct in targets)
+        )
+        if reply.post_key is not None and self.on_posted is not None:
+            await self.on_posted(reply.post_key)
+        return sum(sent)
+
+    async def _send(self, platform: str, target: str, direct: bool, reply: Reply) -> bool:
+        """One chat, retried with growing pauses; the SDKs already wait out rate limits."""
+        sender = self.senders.get(platform)
+        if sender is None:
+            log.warning("no_sender_for_platform", extra={"platform": platform, "target": target})
+            return False
+        for attempt in range(1, self.attempts + 1):
             try:
                 if direct:
                     await sender.send_direct(target, reply)
                 else:
                     await sender.post_to_chat(target, reply)
-                delivered += 1
-            except Exception:
-                log.exception("delivery_failed", extra={"platform": platform, "target": target})
-        return delivered
+                return True
+            except Exception as error:
+                log.warning(
+                    "delivery_failed",
+                    extra={
+                        "platform": platform,
+                        "target": target,
+                        "attempt": attempt,
+                        "error": type(error).__name__,
+                    },
+                )
+                if attempt < self.attempts:
+                    await asyncio.sleep(self.first_backoff_s * 2 ** (attempt - 1))
+        log.error("delivery_given_up", extra={"platform": platform, "target": target})
+        return False

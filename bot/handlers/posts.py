@@ -1,0 +1,169 @@
+"""The daily leaderboard and the final report, each claimed in the post ledger so that it is
+posted once, whoever asks first: the scheduler, a second instance, or an admin."""
+
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from bot.charts import team_ranking_png
+from bot.commands import AdminFinish, AdminPost
+from bot.config import Config
+from bot.domain.money import donation
+from bot.handlers import format
+from bot.handlers.context import Context
+from bot.handlers.standings import competition_ranks
+from bot.replies import Attachment, Heading, Reply, Table, Text, ToAnnouncementChats, say
+from storage import repository as repo
+
+TOP = 10
+
+
+def leaderboard_key(season_id: int, day: date) -> str:
+    return f"{season_id}:leaderboard:{day.isoformat()}"
+
+
+def final_report_key(season_id: int) -> str:
+    return f"{season_id}:final-report"
+
+
+def claim_leaderboard(
+    session: Session, config: Config, season_id: int, day: date, now: datetime
+) -> Reply | None:
+    """The day's leaderboard if this caller is the first to claim it, else None."""
+    if not repo.claim_post(session, season_id, leaderboard_key(season_id, day), now):
+        return None
+    return leaderboard(session, config, season_id, day)
+
+
+def claim_final_report(
+    session: Session, config: Config, season_id: int, now: datetime
+) -> Reply | None:
+    if not repo.claim_post(session, season_id, final_report_key(season_id), now):
+        return None
+    return final_report(session, config, season_id)
+
+
+def leaderboard(session: Session, config: Config, season_id: int, day: date) -> Reply:
+    """Day N of M: top teams and people, season km and donation so far, a chart."""
+    season = config.season
+    day_number = (day - season.start).days + 1
+    days = (season.end - season.start).days + 1
+    title = f"{season.name}: day {day_number} of {days}"
+    teams = repo.top_teams(session, season_id, TOP)
+    chart = team_ranking_png(title, [(team.name, team.total_m / 1000) for team in teams])
+    return Reply(
+        (
+            Heading(title),
+            _so_far(session, config, season_id),
+            *_top_tables(session, season_id),
+            Attachment(f"leaderboard-{day.isoformat()}.png", chart, "image/png"),
+        ),
+        ToAnnouncementChats(),
+        post_key=leaderboard_key(season_id, day),
+    )
+
+
+def final_report(session: Session, config: Config, season_id: int) -> Reply:
+    """The season's result: km per kind, people, teams, laps of the Earth, the donation."""
+    season = config.season
+    sums = repo.season_sums(session, season_id)
+    amount = donation(sums.total_m, season.donation_per_km, season.donation_cap)
+    return Reply(
+        (
+            Heading(f"{season.name}: the final result"),
+            Text(
+                f"Together we covered {format.km(sums.total_m)}: "
+                f"{format.times_around_earth(sums.total_m)} times around the Earth."
+            ),
+            Table(
+                ("kind", "km"),
+                (
+                    ("run", format.km_number(sums.run_m)),
+                    ("walk", format.km_number(sums.walk_m)),
+                    ("cycle", format.km_number(sums.cycle_m)),
+                ),
+                right_aligned=frozenset({1}),
+            ),
+            Text(
+                f"{format.count(repo.participant_count(session, season_id), 'participant')} in "
+                f"{format.count(repo.team_count(session, season_id), 'team')}."
+            ),
+            Text(
+                f"The company donates {format.money(amount, season.currency)} "
+                f"({season.currency} {season.donation_per_km} per km) to charity. Thank you all!"
+            ),
+            *_top_tables(session, season_id),
+        ),
+        ToAnnouncementChats(),
+        post_key=final_report_key(season_id),
+    )
+
+
+def post_leaderboard_now(ctx: Context, _command: AdminPost) -> list[Reply]:
+    season = ctx.config.season
+    today = ctx.now.astimezone(season.timezone).date()
+    if not season.start <= today <= season.end:
+        return [say("The challenge is not running today, so there is no leaderboard to post.")]
+    reply = claim_leaderboard(ctx.session, ctx.config, ctx.season_id, today, ctx.now)
+    if reply is None:
+        return [say(_already("Today's leaderboard", ctx, leaderboard_key(ctx.season_id, today)))]
+    repo.audit(ctx.session, ctx.season_id, ctx.participant.id, "post", today.isoformat(), ctx.now)
+    return [reply, say("Posting today's leaderboard to the announcement chats.")]
+
+
+def post_final_report_now(ctx: Context, _command: AdminFinish) -> list[Reply]:
+    reply = claim_final_report(ctx.session, ctx.config, ctx.season_id, ctx.now)
+    if reply is None:
+        return [say(_already("The final report", ctx, final_report_key(ctx.season_id)))]
+    repo.audit(ctx.session, ctx.season_id, ctx.participant.id, "finish", "final report", ctx.now)
+    return [reply, say("Posting the final report to the announcement chats.")]
+
+
+def _already(what: str, ctx: Context, key: str) -> str:
+    claimed = repo.post_claimed_at(ctx.session, key)
+    when = claimed.astimezone(ctx.zone).strftime("%-d %b %H:%M") if claimed else "earlier"
+    return f"{what} was already posted ({when}); it is never posted twice."
+
+
+def _so_far(session: Session, config: Config, season_id: int) -> Text:
+    season = config.season
+    sums = repo.season_sums(session, season_id)
+    amount = donation(sums.total_m, season.donation_per_km, season.donation_cap)
+    return Text(
+        f"{format.km(sums.total_m)} so far, {format.money(amount, season.currency)} for charity, "
+        f"{format.times_around_earth(sums.total_m)} times around the Earth."
+    )
+
+
+def _top_tables(session: Session, season_id: int) -> tuple[Heading | Table | Text, ...]:
+    teams = repo.top_teams(session, season_id, TOP)
+    people = repo.top_people(session, season_id, TOP)
+    if not teams:
+        return (Text("No teams yet."),)
+    team_ranks = competition_ranks([team.total_m for team in teams])
+    people_ranks = competition_ranks([person.total_m for person in people])
+    return (
+        Heading("Top teams"),
+        Table(
+            ("#", "team", "km", "km/member"),
+            tuple(
+                (
+                    str(rank),
+                    team.name,
+                    format.km_number(team.total_m),
+                    format.km_number(team.total_m // team.member_count if team.member_count else 0),
+                )
+                for rank, team in zip(team_ranks, teams, strict=True)
+            ),
+            right_aligned=frozenset({0, 2, 3}),
+        ),
+        Heading("Top people"),
+        Table(
+            ("#", "name", "team", "km"),
+            tuple(
+                (str(rank), p.display_name, p.team_name or "-", format.km_number(p.total_m))
+                for rank, p in zip(people_ranks, people, strict=True)
+            ),
+            right_aligned=frozenset({0, 3}),
+        ),
+    )

@@ -1,0 +1,141 @@
+"""Scheduled posts: the daily leaderboard and the final report, each exactly once.
+
+APScheduler runs the jobs in the bot's event loop. Every post is claimed in the database's
+post ledger before it is sent, so a restart, a second instance or an admin's manual post never
+repeats one; a post missed while the bot was down is made late, within `catch_up_hours`.
+"""
+
+import asyncio
+import logging
+from datetime import date, datetime, time, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Config
+from bot.handlers.dispatch import Clock
+from bot.handlers.posts import claim_final_report, claim_leaderboard
+from bot.platforms.outbox import Outbox
+from bot.replies import Reply
+from storage.database import transaction
+
+log = logging.getLogger(__name__)
+
+
+class PostSchedule:
+    def __init__(
+        self,
+        config: Config,
+        sessions: sessionmaker[Session],
+        season_id: int,
+        outbox: Outbox,
+        clock: Clock,
+    ) -> None:
+        self.config = config
+        self.sessions = sessions
+        self.season_id = season_id
+        self.outbox = outbox
+        self.clock = clock
+        self.zone = config.season.timezone
+        self.scheduler = AsyncIOScheduler(timezone=self.zone)
+
+    # -- when ------------------------------------------------------------------------------------
+
+    @property
+    def catch_up(self) -> timedelta:
+        return timedelta(hours=self.config.schedule.catch_up_hours)
+
+    def leaderboard_due(self, day: date) -> datetime:
+        return datetime.combine(day, self.config.schedule.daily_leaderboard, tzinfo=self.zone)
+
+    def latest_leaderboard_day(self, now: datetime) -> date | None:
+        """The season day whose leaderboard time is the latest one not after `now`."""
+        day = now.astimezone(self.zone).date()
+        if self.leaderboard_due(day) > now:
+            day -= timedelta(days=1)
+        season = self.config.season
+        return day if season.start <= day <= season.end else None
+
+    def final_report_due(self) -> datetime:
+        return self.config.schedule.final_report_at(self.config.season)
+
+    # -- start and stop --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Declare the jobs, then make any post missed while the bot was down."""
+        season, daily = self.config.season, self.config.schedule.daily_leaderboard
+        grace = int(self.catch_up.total_seconds())
+        self.scheduler.add_job(
+            self.post_leaderboard,
+            CronTrigger(
+                hour=daily.hour,
+                minute=daily.minute,
+                second=daily.second,
+                start_date=datetime.combine(season.start, time(0), tzinfo=self.zone),
+                end_date=datetime.combine(season.end, time(23, 59, 59), tzinfo=self.zone),
+                timezone=self.zone,
+            ),
+            id="daily_leaderboard",
+            misfire_grace_time=grace,
+            coalesce=True,
+            max_instances=1,
+        )
+        self.scheduler.add_job(
+            self.post_final_report,
+            DateTrigger(run_date=self.final_report_due()),
+            id="final_report",
+            misfire_grace_time=grace,
+        )
+        self.scheduler.start()
+        asyncio.get_running_loop().create_task(self.catch_up_missed())
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    # -- the jobs --------------------------------------------------------------------------------
+
+    async def catch_up_missed(self) -> None:
+        """Posts whose time passed less than `catch_up_hours` ago; the ledger skips made ones."""
+        now = self.clock()
+        day = self.latest_leaderboard_day(now)
+        if day is not None and now - self.leaderboard_due(day) <= self.catch_up:
+            await self.post_leaderboard()
+        final_due = self.final_report_due()
+        if final_due <= now <= final_due + self.catch_up:
+            await self.post_final_report()
+
+    async def post_leaderboard(self) -> bool:
+        """Today's leaderboard (the latest due), unless it was already posted."""
+        now = self.clock()
+        day = self.latest_leaderboard_day(now)
+        if day is None or now - self.leaderboard_due(day) > self.catch_up:
+            return False
+        return await self._post(
+            "leaderboard",
+            lambda session: claim_leaderboard(session, self.config, self.season_id, day, now),
+        )
+
+    async def post_final_report(self) -> bool:
+        now = self.clock()
+        if now > self.final_report_due() + self.catch_up:
+            return False
+        return await self._post(
+            "final_report",
+            lambda session: claim_final_report(session, self.config, self.season_id, now),
+        )
+
+    async def _post(self, kind: str, claim) -> bool:  # type: ignore[no-untyped-def]
+        reply: Reply | None = await asyncio.to_thread(self._claim, claim)
+        if reply is None:
+            log.info("post_already_made", extra={"kind": kind})
+            return False
+        chats = await self.outbox.deliver(reply)
+        log.info("post_made", extra={"kind": kind, "chats": chats})
+        return True
+
+    def _claim(self, claim) -> Reply | None:  # type: ignore[no-untyped-def]
+        with transaction(self.sessions) as session:
+            return claim(session)
