@@ -18,6 +18,7 @@ MAX_COMMAND_LENGTH = 500
 MAX_LOG_METRES = 1_000_000
 TEAM_NAME_MIN_LENGTH = 2
 TEAM_NAME_MAX_LENGTH = 40
+MAX_REASON_LENGTH = 200
 MAX_ACTIVITY_ID = 2**63 - 1  # the database's BIGINT
 
 
@@ -194,6 +195,11 @@ def _split_first(text: str) -> tuple[str, str]:
     if not parts:
         return "", ""
     return parts[0], parts[1].strip() if len(parts) == 2 else ""
+
+
+def _free_text(text: str) -> str:
+    """Text kept as typed, minus invisible control characters (line breaks and tabs stay)."""
+    return "".join(c for c in text if c in "\n\t" or not _is_control(c)).strip()
 
 
 def _is_control(char: str) -> bool:
@@ -377,14 +383,21 @@ def _read_admin_remove(rest: str) -> AdminRemove | ParseError:
     activity_id = _activity_id(typed_id, example)
     if isinstance(activity_id, ParseError):
         return activity_id
+    reason = _free_text(reason)
     if not reason:
         return ParseError(
             "Why remove it? Put a reason after the id; the log's owner is told.", example
+        )
+    if len(reason) > MAX_REASON_LENGTH:
+        return ParseError(
+            f"Keep the reason to {MAX_REASON_LENGTH} characters; the log's owner reads it.",
+            example,
         )
     return AdminRemove(activity_id, reason)
 
 
 def _read_admin_announce(rest: str) -> AdminAnnounce | ParseError:
+    rest = _free_text(rest)
     if not rest:
         return ParseError(
             "What should I announce? Put the text after 'admin announce'.",

@@ -23,7 +23,7 @@ FIRST_NAMES = (
     "Alice Bruno Chiara Dmitri Elif Femke Goran Hanna Ines Jonas Katja Luca Maja Nils Olga "
     "Pablo Quentin Rosa Stefan Tuuli Ugo Vera Wiktor Xenia Yusuf Zofia Anders Bea Cem Dora"
 ).split()
-SURNAMES = "Keller Rossi Novak Virtanen Dubois Silva".split()
+SURNAMES = "Keller Rossi Novak Virtanen Dubois Silva Jensen".split()
 TEAM_WORDS = (
     "Red Blue Green Golden Silver Swift Mighty Happy Urban Coastal".split(),
     "Rockets Foxes Pedals Striders Otters Hikers Comets".split(),

@@ -100,7 +100,8 @@ class Team(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     season_id: Mapped[int] = mapped_column(ForeignKey("season.id"))
     name: Mapped[str] = mapped_column(String(40))
-    name_key: Mapped[str] = mapped_column(String(80))
+    # Unbounded: the compatibility form of a 40-character name can be far longer.
+    name_key: Mapped[str] = mapped_column(Text)
     captain_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id"))
     member_count: Mapped[int] = mapped_column(Integer, default=0)
     run_m: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -65,10 +65,14 @@ def upsert_season(session: Session, **fields: Any) -> int:
     return season.id
 
 
+DISPLAY_NAME_LENGTH = Participant.__table__.c.display_name.type.length
+
+
 def account_participant(
     session: Session, platform: str, external_id: str, display_name: str, now: datetime
 ) -> Participant:
     """The participant behind a platform account, created on first contact."""
+    display_name = _clean_name(display_name)
     participant = session.scalar(
         select(Participant)
         .join(PlatformAccount, PlatformAccount.participant_id == Participant.id)
@@ -86,6 +90,12 @@ def account_participant(
     )
     session.flush()
     return participant
+
+
+def _clean_name(name: str) -> str:
+    """A platform's display name as one printable line that fits its column."""
+    printable = "".join(c if c.isprintable() else " " for c in name)
+    return " ".join(printable.split())[:DISPLAY_NAME_LENGTH]
 
 
 def accounts_of(session: Session, participant_id: int) -> tuple[tuple[str, str], ...]:

@@ -25,7 +25,9 @@ class ExactDate:
 
 @dataclass(frozen=True)
 class DayMonth:
-    """A day-first date without a year (`3/7`): the latest such day not after today."""
+    """A day-first date without a year (`3/7`): the one nearest today, in this year, the last
+    or the next (so `16/7` typed on 15 July is tomorrow, and `31/12` typed on 2 January is
+    two days ago)."""
 
     day: int
     month: int
@@ -44,15 +46,14 @@ def resolve_day(ref: DayRef, today: date) -> date | None:
         case ExactDate(value):
             return value
         case DayMonth(day, month):
-            # Four years back is enough to reach a 29 February.
-            for year in range(today.year, today.year - 5, -1):
+            candidates = []
+            # Eight years around today always include a 29 February.
+            for year in range(today.year - 4, today.year + 2):
                 try:
-                    candidate = date(year, month, day)
+                    candidates.append(date(year, month, day))
                 except ValueError:  # 29/2 outside a leap year
                     continue
-                if candidate <= today:
-                    return candidate
-            return None
+            return min(candidates, key=lambda c: abs((c - today).days), default=None)
 
 
 def log_day_refusal(

@@ -15,13 +15,15 @@ def log_activity(ctx: Context, command: Log) -> Reply:
     team = repo.current_team(session, season_id, me.id)
     if team is None:
         return say("Join a team first; then your km count for it.", example="join Red Rockets")
+    # Today is the day most often right when the typed one is refused.
+    today_example = f"log {command.distance_m / 1000:g} km {command.kind}"
     day = resolve_day(command.day, ctx.today)
     if day is None:
-        return say("That day doesn't exist in a recent year.", example="log 5km run yesterday")
+        return say("That day doesn't exist in a recent year.", example=today_example)
     season = ctx.config.season
     refusal = log_day_refusal(day, ctx.today, season.start, season.end, season.late_logging_days)
     if refusal is not None:
-        return say(refusal, example="log 5km run yesterday")
+        return say(refusal, example=today_example)
     repo.lock_participant(session, me.id)
     limit_m = ctx.config.limits.max_metres(command.kind)
     already_m = repo.day_distance(session, season_id, me.id, day, command.kind)
@@ -67,7 +69,7 @@ def delete_activity(ctx: Context, command: Delete) -> Reply:
             example="undo",
         )
     if activity.deleted_at is not None:
-        return say(f"#{activity.id} was already removed.")
+        return say(f"#{activity.id} was already removed.", example="undo")
     return _remove_own(ctx, activity)
 
 

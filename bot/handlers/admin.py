@@ -31,7 +31,12 @@ def remove_log(ctx: Context, command: AdminRemove) -> list[Reply]:
     if activity is None:
         return [say(f"There is no log #{command.activity_id} this season.", example="admin export")]
     if activity.deleted_at is not None:
-        return [say(f"#{activity.id} was already removed ({activity.delete_reason}).")]
+        return [
+            say(
+                f"#{activity.id} was already removed ({activity.delete_reason}).",
+                example="admin export",
+            )
+        ]
     repo.lock_participant(session, activity.participant_id)
     repo.remove_activity(session, activity, ctx.participant.id, command.reason, ctx.now)
     what = (
@@ -63,7 +68,7 @@ def announce(ctx: Context, command: AdminAnnounce) -> list[Reply]:
 def export_activities(ctx: Context, _command: AdminExport) -> Reply:
     content = activities_csv(ctx.session, ctx.season_id)
     repo.audit(ctx.session, ctx.season_id, ctx.participant.id, "export", "activities CSV", ctx.now)
-    filename = f"activities-{ctx.now.astimezone(ctx.config.season.timezone):%Y-%m-%d-%H%M}.csv"
+    filename = f"activities-{ctx.now.astimezone(ctx.config.season.timezone):%Y-%m-%d-%H%M%S}.csv"
     return Reply(
         (
             Text("Every activity of the season, removed ones included."),

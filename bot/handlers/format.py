@@ -7,7 +7,10 @@ EARTH_CIRCUMFERENCE_KM = Decimal(40075)
 
 
 def km(metres: int) -> str:
-    """`12 km`, `12.5 km`, `8.05 km`, `264,497 km`: at most two decimals, no trailing zeros."""
+    """`12 km`, `12.5 km`, `8.05 km`, `264,497 km`: at most two decimals, no trailing zeros;
+    a distance too short to show in km is shown in metres (`4 m`)."""
+    if 0 < abs(metres) < 5:
+        return f"{metres} m"
     value = (Decimal(metres) / 1000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     text = f"{value:,.2f}".rstrip("0").rstrip(".")
     return f"{text} km"

@@ -44,7 +44,7 @@ def join_team(ctx: Context, command: Join) -> Reply:
         return _no_such_team(ctx, command.name, verb="join")
     current = repo.current_team(session, season_id, me.id)
     if current is not None and current.id == team.id:
-        return say(f"You're already in {team.name}.")
+        return say(f"You're already in {team.name}.", example="team")
     if current is not None:
         return say(
             f"You're in {current.name}. Leave it first (your km stay with it), "
@@ -53,7 +53,11 @@ def join_team(ctx: Context, command: Join) -> Reply:
         )
     limit = ctx.config.season.max_team_size
     if team.member_count >= limit:
-        return say(f"{team.name} is full: it has {team.member_count} of {limit} members.")
+        return say(
+            f"{team.name} is full: it has {team.member_count} of {limit} members. "
+            "Join another team, or start your own.",
+            example="newteam My Team",
+        )
     repo.add_member(session, team, me.id, ctx.now)
     return say(
         f"Welcome to {team.name}! You are member {team.member_count} of {limit}.",

@@ -127,6 +127,9 @@ class Console:
     def _save(self, attachment: Attachment) -> Path:
         self.files_dir.mkdir(parents=True, exist_ok=True)
         path = self.files_dir / attachment.filename
+        copies = itertools.count(2)
+        while path.exists():  # never overwrite an earlier file
+            path = self.files_dir / f"{Path(attachment.filename).stem}-{next(copies)}{path.suffix}"
         path.write_bytes(attachment.content)
         return path
 
