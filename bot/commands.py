@@ -18,6 +18,8 @@ MAX_COMMAND_LENGTH = 500
 MAX_LOG_METRES = 1_000_000
 TEAM_NAME_MIN_LENGTH = 2
 TEAM_NAME_MAX_LENGTH = 40
+CHARITY_NAME_MAX_LENGTH = 60
+PHOTO_TITLE_MAX_LENGTH = 100
 MAX_REASON_LENGTH = 200
 MAX_ACTIVITY_ID = 2**63 - 1  # the database's BIGINT
 
@@ -118,6 +120,61 @@ class AdminExport:
 
 
 @dataclass(frozen=True)
+class Photo:
+    """`photo [TITLE]` sent with an image; the adapter hands the image over separately."""
+
+    title: str | None
+
+
+@dataclass(frozen=True)
+class Photos:
+    """The caller's own photo entries."""
+
+
+@dataclass(frozen=True)
+class Vote:
+    """`vote` shows the ballot; `vote WWF` or `vote #3` (a button) casts or changes a vote."""
+
+    charity: str | None
+    charity_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AdminCharityAdd:
+    name: str
+
+
+@dataclass(frozen=True)
+class AdminCharityRemove:
+    name: str
+
+
+@dataclass(frozen=True)
+class AdminVoteOpen:
+    pass
+
+
+@dataclass(frozen=True)
+class AdminVoteClose:
+    pass
+
+
+@dataclass(frozen=True)
+class AdminVoteWinner:
+    name: str
+
+
+@dataclass(frozen=True)
+class AdminPhotosList:
+    pass
+
+
+@dataclass(frozen=True)
+class AdminPhotosWinner:
+    photo_id: int
+
+
+@dataclass(frozen=True)
 class AdminPost:
     """Post today's leaderboard now (once per day, whoever posts it)."""
 
@@ -145,6 +202,16 @@ Command = (
     | AdminExport
     | AdminPost
     | AdminFinish
+    | Photo
+    | Photos
+    | Vote
+    | AdminCharityAdd
+    | AdminCharityRemove
+    | AdminVoteOpen
+    | AdminVoteClose
+    | AdminVoteWinner
+    | AdminPhotosList
+    | AdminPhotosWinner
 )
 
 Reader = Callable[[str], Command | ParseError]
@@ -290,13 +357,14 @@ def _read_team(rest: str) -> TeamInfo | ParseError:
 # --- log ids, standings, time zones
 
 
-def _activity_id(typed: str, example: str) -> int | ParseError:
-    """A log id such as `1234` or `#1234`."""
+def _activity_id(
+    typed: str, example: str, where: str = "shown in the reply when you log"
+) -> int | ParseError:
+    """An id such as `1234` or `#1234`."""
     digits = typed.removeprefix("#")
     if not re.fullmatch(r"[0-9]+", digits) or not 0 < int(digits) <= MAX_ACTIVITY_ID:
         return ParseError(
-            f"{_quote(typed)} is not a log id; an id is a whole number like 1234, "
-            "shown in the reply when you log.",
+            f"{_quote(typed)} is not an id; an id is a whole number like 1234, {where}.",
             example,
         )
     return int(digits)
@@ -373,6 +441,79 @@ def _read_admin(rest: str) -> Command | ParseError:
             None if suggestion is None else f"admin {suggestion}"
         )
     return ParseError(message, "admin export")
+
+
+def _charity_name(text: str, example: str) -> str | ParseError:
+    """A charity's name, one line of 2 to 60 characters."""
+    name = " ".join(_free_text(text).split())
+    if not name:
+        return ParseError("Which charity? Put its name after the command.", example)
+    if not 2 <= len(name) <= CHARITY_NAME_MAX_LENGTH:
+        return ParseError(
+            f"A charity's name needs 2 to {CHARITY_NAME_MAX_LENGTH} characters; "
+            f"{_quote(name)} has {len(name)}.",
+            example,
+        )
+    return name
+
+
+def _read_vote(rest: str) -> Vote | ParseError:
+    if not rest:
+        return Vote(None)
+    if re.fullmatch(r"#[0-9]{1,9}", rest):  # a ballot button
+        return Vote(None, int(rest[1:]))
+    name = _charity_name(rest, "vote WWF")
+    return name if isinstance(name, ParseError) else Vote(name)
+
+
+def _read_photo(rest: str) -> Photo | ParseError:
+    title = " ".join(_free_text(rest).split())
+    if len(title) > PHOTO_TITLE_MAX_LENGTH:
+        return ParseError(
+            f"Keep the title to {PHOTO_TITLE_MAX_LENGTH} characters; yours has {len(title)}.",
+            "photo Sunrise over the Taff",
+        )
+    return Photo(title or None)
+
+
+def _read_admin_charity(rest: str) -> Command | ParseError:
+    action, name = _split_first(rest)
+    example = "admin charity add WWF"
+    if action.lower() not in ("add", "remove"):
+        return ParseError("Say admin charity add NAME or admin charity remove NAME.", example)
+    checked = _charity_name(name, f"admin charity {action.lower()} WWF")
+    if isinstance(checked, ParseError):
+        return checked
+    return AdminCharityAdd(checked) if action.lower() == "add" else AdminCharityRemove(checked)
+
+
+def _read_admin_vote(rest: str) -> Command | ParseError:
+    action, name = _split_first(rest)
+    match action.lower():
+        case "open" if not name:
+            return AdminVoteOpen()
+        case "close" if not name:
+            return AdminVoteClose()
+        case "winner":
+            checked = _charity_name(name, "admin vote winner WWF")
+            return checked if isinstance(checked, ParseError) else AdminVoteWinner(checked)
+    return ParseError(
+        "Say admin vote open, admin vote close, or admin vote winner NAME to settle a tie.",
+        "admin vote open",
+    )
+
+
+def _read_admin_photos(rest: str) -> Command | ParseError:
+    action, typed_id = _split_first(rest)
+    if action.lower() == "list" and not typed_id:
+        return AdminPhotosList()
+    if action.lower() == "winner":
+        example = "admin photos winner 7"
+        if not typed_id:
+            return ParseError("Which photo? Put its id after 'admin photos winner'.", example)
+        photo_id = _activity_id(typed_id, example, where="listed by admin photos list")
+        return photo_id if isinstance(photo_id, ParseError) else AdminPhotosWinner(photo_id)
+    return ParseError("Say admin photos list, or admin photos winner ID.", "admin photos list")
 
 
 def _read_admin_remove(rest: str) -> AdminRemove | ParseError:
@@ -725,6 +866,9 @@ _ADMIN_COMMANDS: dict[str, Reader] = {
     "export": _without_arguments("admin export", AdminExport()),
     "post": _without_arguments("admin post", AdminPost()),
     "finish": _without_arguments("admin finish", AdminFinish()),
+    "charity": _read_admin_charity,
+    "vote": _read_admin_vote,
+    "photos": _read_admin_photos,
 }
 
 _COMMANDS: dict[str, Reader] = {
@@ -741,6 +885,9 @@ _COMMANDS: dict[str, Reader] = {
     "team": _read_team,
     "totals": _without_arguments("totals", Totals()),
     "timezone": _read_timezone,
+    "photo": _read_photo,
+    "photos": _without_arguments("photos", Photos()),
+    "vote": _read_vote,
     "admin": _read_admin,
 }
 

@@ -40,7 +40,20 @@ class Attachment:
     media_type: str
 
 
-Part = Heading | Text | Example | Table | Attachment
+@dataclass(frozen=True)
+class Button:
+    """Pressing it sends `command` as if the presser had typed it."""
+
+    label: str
+    command: str
+
+
+@dataclass(frozen=True)
+class Buttons:
+    buttons: tuple[Button, ...]
+
+
+Part = Heading | Text | Example | Table | Attachment | Buttons
 
 
 @dataclass(frozen=True)
@@ -79,6 +92,8 @@ class Reply:
                 lines.append(f"{part.label}: {part.command}")
             elif isinstance(part, Table):
                 lines.extend(" | ".join(row) for row in (part.header, *part.rows))
+            elif isinstance(part, Buttons):
+                lines.append(" ".join(f"[{button.label}]" for button in part.buttons))
             else:
                 lines.append(f"[file {part.filename}]")
         return "\n".join(lines)

@@ -7,7 +7,9 @@ repeats one; a post missed while the bot was down is made late, within `catch_up
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Config
 from bot.handlers.dispatch import Clock
 from bot.handlers.posts import claim_final_report, claim_leaderboard
+from bot.handlers.vote import close_vote
 from bot.platforms.outbox import Outbox
 from bot.replies import Reply
 from storage.database import transaction
@@ -88,6 +91,13 @@ class PostSchedule:
             id="final_report",
             misfire_grace_time=grace,
         )
+        if self.config.schedule.vote_closes is not None:
+            self.scheduler.add_job(
+                self.close_vote,
+                DateTrigger(run_date=self.config.schedule.vote_closes),
+                id="vote_close",
+                misfire_grace_time=None,  # closing late is still right; never skip it
+            )
         self.scheduler.start()
         asyncio.get_running_loop().create_task(self.catch_up_missed())
 
@@ -103,6 +113,9 @@ class PostSchedule:
         day = self.latest_leaderboard_day(now)
         if day is not None and now - self.leaderboard_due(day) <= self.catch_up:
             await self.post_leaderboard()
+        vote_closes = self.config.schedule.vote_closes
+        if vote_closes is not None and vote_closes <= now:
+            await self.close_vote()
         final_due = self.final_report_due()
         if final_due <= now <= final_due + self.catch_up:
             await self.post_final_report()
@@ -127,8 +140,18 @@ class PostSchedule:
             lambda session: claim_final_report(session, self.config, self.season_id, now),
         )
 
-    async def _post(self, kind: str, claim) -> bool:  # type: ignore[no-untyped-def]
-        reply: Reply | None = await asyncio.to_thread(self._claim, claim)
+    async def close_vote(self) -> bool:
+        """Close the charity vote at `schedule.vote_closes`, if an admin has not already."""
+        now = self.clock()
+        replies = await asyncio.to_thread(
+            self._claim, lambda session: close_vote(session, self.season_id, now) or None
+        )
+        for reply in replies or []:
+            await self.outbox.deliver(reply)
+        return bool(replies)
+
+    async def _post(self, kind: str, claim: Callable[[Session], Reply | None]) -> bool:
+        reply = await asyncio.to_thread(self._claim, claim)
         if reply is None:
             log.info("post_already_made", extra={"kind": kind})
             return False
@@ -136,6 +159,7 @@ class PostSchedule:
         log.info("post_made", extra={"kind": kind, "chats": chats})
         return True
 
-    def _claim(self, claim) -> Reply | None:  # type: ignore[no-untyped-def]
+    def _claim(self, claim: Callable[[Session], Any]) -> Any:
+        """Run a claim (or a close) in its own transaction."""
         with transaction(self.sessions) as session:
             return claim(session)

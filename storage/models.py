@@ -227,3 +227,56 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Charity(Base):
+    """A charity on the ballot; removal hides it without losing the record."""
+
+    __tablename__ = "charity"
+    __table_args__ = (UniqueConstraint("season_id", "name_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    season_id: Mapped[int] = mapped_column(ForeignKey("season.id"))
+    name: Mapped[str] = mapped_column(String(60))
+    name_key: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class Ballot(Base):
+    """A participant's one vote, changed in place until the vote closes."""
+
+    __tablename__ = "ballot"
+
+    season_id: Mapped[int] = mapped_column(ForeignKey("season.id"), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), primary_key=True)
+    charity_id: Mapped[int] = mapped_column(ForeignKey("charity.id"))
+    cast_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SeasonOutcome(Base):
+    """Where the charity vote and the photo competition stand in a season."""
+
+    __tablename__ = "season_outcome"
+
+    season_id: Mapped[int] = mapped_column(ForeignKey("season.id"), primary_key=True)
+    vote_opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    vote_closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    charity_id: Mapped[int | None] = mapped_column(ForeignKey("charity.id"))
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photo_entry.id"))
+
+
+class PhotoEntry(Base):
+    """A photo entered in the competition, stored in the media directory under its SHA-256."""
+
+    __tablename__ = "photo_entry"
+    __table_args__ = (UniqueConstraint("season_id", "participant_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    season_id: Mapped[int] = mapped_column(ForeignKey("season.id"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    media_type: Mapped[str] = mapped_column(String(16))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -28,13 +28,13 @@ from storage.models import (
 KIND_COLUMNS = ("run_m", "walk_m", "cycle_m")
 
 
-def _insert(session: Session, table: Any) -> Any:
+def upsert_into(session: Session, table: Any) -> Any:
     """An INSERT that knows ON CONFLICT on both SQLite and PostgreSQL."""
     dialect = session.get_bind().dialect.name
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
 
-def _lock(statement: Any) -> Any:
+def for_update(statement: Any) -> Any:
     """Row locks on PostgreSQL; SQLite's immediate transactions already serialise writers."""
     return statement.with_for_update()
 
@@ -44,7 +44,7 @@ def _lock(statement: Any) -> Any:
 
 def claim_delivery(session: Session, key: str, now: datetime) -> bool:
     """Record a platform delivery; False when it was handled before."""
-    statement = _insert(session, Delivery).values(key=key, handled_at=now)
+    statement = upsert_into(session, Delivery).values(key=key, handled_at=now)
     claimed = statement.on_conflict_do_nothing(index_elements=["key"]).returning(Delivery.key)
     return session.execute(claimed).scalar() is not None
 
@@ -109,7 +109,7 @@ def accounts_of(session: Session, participant_id: int) -> tuple[tuple[str, str],
 
 def lock_participant(session: Session, participant_id: int) -> None:
     """Serialise one participant's changes (a double-tapped /log, a log racing an undo)."""
-    session.execute(_lock(select(Participant.id).where(Participant.id == participant_id)))
+    session.execute(for_update(select(Participant.id).where(Participant.id == participant_id)))
 
 
 # -- teams -------------------------------------------------------------------------------------
@@ -129,7 +129,7 @@ def current_team(session: Session, season_id: int, participant_id: int) -> Team 
 
 def team_by_key(session: Session, season_id: int, key: str, *, lock: bool = False) -> Team | None:
     statement = select(Team).where(Team.season_id == season_id, Team.name_key == key)
-    return session.scalar(_lock(statement) if lock else statement)
+    return session.scalar(for_update(statement) if lock else statement)
 
 
 def team_names(session: Session, season_id: int) -> list[str]:
@@ -248,7 +248,7 @@ def top_teams(session: Session, season_id: int, limit: int) -> Sequence[Team]:
 
 
 def ensure_participant_total(session: Session, season_id: int, participant_id: int) -> None:
-    statement = _insert(session, ParticipantTotal).values(
+    statement = upsert_into(session, ParticipantTotal).values(
         season_id=season_id, participant_id=participant_id, run_m=0, walk_m=0, cycle_m=0, total_m=0
     )
     session.execute(statement.on_conflict_do_nothing())
@@ -310,7 +310,7 @@ def remove_activity(
 
 def _move_totals(session: Session, activity: Activity, delta_m: int) -> None:
     kind_column = f"{activity.kind}_m"
-    daily = _insert(session, DailyTotal).values(
+    daily = upsert_into(session, DailyTotal).values(
         season_id=activity.season_id,
         participant_id=activity.participant_id,
         day=activity.day,
@@ -323,7 +323,7 @@ def _move_totals(session: Session, activity: Activity, delta_m: int) -> None:
             set_={"distance_m": DailyTotal.distance_m + delta_m},
         )
     )
-    personal = _insert(session, ParticipantTotal).values(
+    personal = upsert_into(session, ParticipantTotal).values(
         season_id=activity.season_id,
         participant_id=activity.participant_id,
         **{column: (delta_m if column == kind_column else 0) for column in KIND_COLUMNS},
@@ -338,7 +338,7 @@ def _move_totals(session: Session, activity: Activity, delta_m: int) -> None:
             },
         )
     )
-    contributed = _insert(session, TeamMemberTotal).values(
+    contributed = upsert_into(session, TeamMemberTotal).values(
         team_id=activity.team_id, participant_id=activity.participant_id, total_m=delta_m
     )
     session.execute(
@@ -402,6 +402,11 @@ def person_rank(session: Session, season_id: int, total_m: int) -> int:
         .where(ParticipantTotal.season_id == season_id, ParticipantTotal.total_m > total_m)
     )
     return int(ahead or 0) + 1
+
+
+def has_joined(session: Session, season_id: int, participant_id: int) -> bool:
+    """Whether the participant has been in a team this season."""
+    return session.get(ParticipantTotal, (season_id, participant_id)) is not None
 
 
 def participant_count(session: Session, season_id: int) -> int:
@@ -481,7 +486,9 @@ def season_sums(session: Session, season_id: int) -> SeasonSums:
 def claim_post(session: Session, season_id: int, key: str, now: datetime) -> bool:
     """Claim a post before sending it; False when someone (a restart, another instance,
     an admin) already did."""
-    statement = _insert(session, PostLedger).values(key=key, season_id=season_id, claimed_at=now)
+    statement = upsert_into(session, PostLedger).values(
+        key=key, season_id=season_id, claimed_at=now
+    )
     claimed = statement.on_conflict_do_nothing(index_elements=["key"]).returning(PostLedger.key)
     return session.execute(claimed).scalar() is not None
 

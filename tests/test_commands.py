@@ -181,7 +181,7 @@ def test_delete_needs_exactly_one_id(text: str) -> None:
 @pytest.mark.parametrize("typed", ["abc", "0", "-3", "12.5", "#", "9" * 30])
 def test_delete_refuses_what_is_not_an_id(typed: str) -> None:
     error = refusal(f"delete {typed}")
-    assert f"'{typed}' is not a log id" in error.message
+    assert f"'{typed}' is not an id" in error.message
     assert error.example == "delete 1234"
 
 
@@ -221,7 +221,7 @@ def test_a_missing_or_unknown_time_zone_is_refused(text: str) -> None:
 def test_admin_remove_needs_an_id_and_a_reason() -> None:
     assert parse("admin remove #7 double  logged") == AdminRemove(7, "double  logged")
     assert "Which log?" in refusal("admin remove").message
-    assert "'x' is not a log id" in refusal("admin remove x duplicate").message
+    assert "'x' is not an id" in refusal("admin remove x duplicate").message
     error = refusal("admin remove 1234")
     assert "reason" in error.message
     assert error.example == "admin remove 1234 duplicate"

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import commands as c
 from bot.config import Config
-from bot.handlers import activities, admin, posts, standings, teams
+from bot.handlers import activities, admin, photos, posts, standings, teams, vote
 from bot.handlers.context import Context
 from bot.handlers.help import show_help
 from bot.messages import Incoming
@@ -41,11 +41,34 @@ HANDLERS: dict[type, Handler] = {
     c.AdminExport: admin.export_activities,
     c.AdminPost: posts.post_leaderboard_now,
     c.AdminFinish: posts.post_final_report_now,
+    c.Photo: photos.enter_photo,
+    c.Photos: photos.list_own,
+    c.Vote: vote.vote,
+    c.AdminCharityAdd: vote.add_charity,
+    c.AdminCharityRemove: vote.remove_charity,
+    c.AdminVoteOpen: vote.open_vote,
+    c.AdminVoteClose: vote.close_vote_command,
+    c.AdminVoteWinner: vote.settle_winner,
+    c.AdminPhotosList: photos.list_all,
+    c.AdminPhotosWinner: photos.choose_winner,
 }
 
 # Commands that only read: a repeated delivery of one simply answers again.
-READ_ONLY = (c.Help, c.TeamInfo, c.Me, c.Standings, c.Totals)
-ADMIN_ONLY = (c.AdminRemove, c.AdminAnnounce, c.AdminExport, c.AdminPost, c.AdminFinish)
+READ_ONLY = (c.Help, c.TeamInfo, c.Me, c.Standings, c.Totals, c.Photos)
+ADMIN_ONLY = (
+    c.AdminRemove,
+    c.AdminAnnounce,
+    c.AdminExport,
+    c.AdminPost,
+    c.AdminFinish,
+    c.AdminCharityAdd,
+    c.AdminCharityRemove,
+    c.AdminVoteOpen,
+    c.AdminVoteClose,
+    c.AdminVoteWinner,
+    c.AdminPhotosList,
+    c.AdminPhotosWinner,
+)
 
 SORRY = say("Something went wrong on our side and nothing was changed. Please try again.")
 BUSY = say("The challenge is very busy right now and nothing was changed. Please try again.")

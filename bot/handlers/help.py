@@ -16,6 +16,9 @@ EVERYONE = (
     ("team [NAME]", "a team's members and their km", "team Red Rockets"),
     ("totals", "the whole challenge and the donation so far", "totals"),
     ("timezone ZONE", "set what 'today' means for you", "timezone Europe/Helsinki"),
+    ("vote [CHARITY]", "see the charities, or vote for one", "vote WWF"),
+    ("photo [TITLE]", "with a picture: enter the photo competition", "photo Sunrise over the Taff"),
+    ("photos", "your photo entries", "photos"),
 )
 
 ADMINS = (
@@ -28,6 +31,16 @@ ADMINS = (
     ("admin export", "all activities as a CSV file", "admin export"),
     ("admin post", "post today's leaderboard now (once a day)", "admin post"),
     ("admin finish", "post the final report now (once)", "admin finish"),
+    (
+        "admin charity add NAME",
+        "put a charity on the ballot (remove NAME too)",
+        "admin charity add WWF",
+    ),
+    ("admin vote open", "announce the vote, with buttons", "admin vote open"),
+    ("admin vote close", "close it and announce the counts", "admin vote close"),
+    ("admin vote winner NAME", "settle a tie", "admin vote winner WWF"),
+    ("admin photos list", "every photo entry with its id", "admin photos list"),
+    ("admin photos winner ID", "announce the winning photo everywhere", "admin photos winner 7"),
 )
 
 

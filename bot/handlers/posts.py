@@ -13,7 +13,9 @@ from bot.handlers import format
 from bot.handlers.context import Context
 from bot.handlers.standings import competition_ranks
 from bot.replies import Attachment, Heading, Reply, Table, Text, ToAnnouncementChats, say
+from storage import charity_vote as outcomes
 from storage import repository as repo
+from storage.models import Participant, PhotoEntry
 
 TOP = 10
 
@@ -68,6 +70,18 @@ def final_report(session: Session, config: Config, season_id: int) -> Reply:
     season = config.season
     sums = repo.season_sums(session, season_id)
     amount = donation(sums.total_m, season.donation_per_km, season.donation_cap)
+    state = outcomes.outcome(session, season_id)
+    charity = outcomes.charity_name(session, state.charity_id) or "the charity chosen by vote"
+    photo_winner: tuple[Text, ...] = ()
+    if state.photo_id is not None:
+        entry = session.get(PhotoEntry, state.photo_id)
+        author = session.get(Participant, entry.participant_id) if entry else None
+        if entry is not None and author is not None:
+            photo_winner = (
+                Text(
+                    f"Photo of the season: {entry.title or 'untitled'}, by {author.display_name}."
+                ),
+            )
     return Reply(
         (
             Heading(f"{season.name}: the final result"),
@@ -90,9 +104,11 @@ def final_report(session: Session, config: Config, season_id: int) -> Reply:
             ),
             Text(
                 f"The company donates {format.money(amount, season.currency)} "
-                f"({season.currency} {season.donation_per_km} per km) to charity. Thank you all!"
+                f"({season.currency} {season.donation_per_km} per km) to {charity}. "
+                "Thank you all!"
             ),
             *_top_tables(session, season_id),
+            *photo_winner,
         ),
         ToAnnouncementChats(),
         post_key=final_report_key(season_id),

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import Config
+from bot.domain.images import MAX_BYTES
 from bot.handlers.dispatch import Dispatcher
-from bot.messages import Incoming
+from bot.messages import Incoming, IncomingImage
 from bot.platforms.outbox import Outbox
 from bot.render.plain import render
 from bot.replies import Attachment, Reply, ToCaller
@@ -84,13 +85,15 @@ class Console:
         if words[0].lower() in ("/as", "as"):
             self._switch_user(words[1:])
             return
+        text, image = _photo_file(line)
         incoming = Incoming(
             platform=PLATFORM,
             user_id=self.user.casefold(),
             chat_id="console",
-            text=line,
+            text=text,
             delivery_id=f"{self._session_tag}-{next(self._deliveries)}",
             display_name=self.user,
+            image=image,
         )
         for reply in await asyncio.to_thread(self.dispatcher.handle, incoming):
             if isinstance(reply.audience, ToCaller) or self.outbox is None:
@@ -135,6 +138,21 @@ class Console:
 
     def print(self, text: str) -> None:
         print(text, file=self.output, flush=True)
+
+
+def _photo_file(line: str) -> tuple[str, IncomingImage | None]:
+    """`/photo TITLE PATH`: the file at PATH is the image; the rest is the command."""
+    words = line.split()
+    if words[0].lower().lstrip("/") != "photo" or len(words) < 2:
+        return line, None
+    path = Path(words[-1]).expanduser()
+    if not path.is_file():
+        return line, None
+    size = path.stat().st_size
+    with path.open("rb") as file:
+        content = file.read(MAX_BYTES + 1)
+    image = IncomingImage(content if size <= MAX_BYTES else None, size, path.name)
+    return " ".join(words[:-1]), image
 
 
 @dataclass

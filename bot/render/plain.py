@@ -1,6 +1,6 @@
 """Neutral replies as plain text: the console, and the fallback text of richer platforms."""
 
-from bot.replies import Attachment, Example, Heading, Part, Reply, Table, Text
+from bot.replies import Attachment, Buttons, Example, Heading, Part, Reply, Table, Text
 
 MARK = "> "
 
@@ -25,6 +25,8 @@ def _render_part(part: Part, prefix: str) -> list[str]:
             return render_table(part, prefix)
         case Attachment(filename):
             return [f"[file: {filename}]"]
+        case Buttons(buttons):
+            return [f"[{button.label}: {prefix}{button.command}]" for button in buttons]
     return []
 
 

@@ -1,0 +1,245 @@
+"""The charity vote: admins build the ballot, open and close the vote; everyone holds one vote."""
+
+from datetime import datetime
+
+from rapidfuzz import process
+from sqlalchemy.orm import Session
+
+from bot.commands import (
+    AdminCharityAdd,
+    AdminCharityRemove,
+    AdminVoteClose,
+    AdminVoteOpen,
+    AdminVoteWinner,
+    Vote,
+)
+from bot.domain.names import name_key
+from bot.handlers.context import Context
+from bot.replies import Button, Buttons, Heading, Reply, Table, Text, ToAnnouncementChats, say
+from storage import charity_vote as votes
+from storage import repository as repo
+from storage.models import Charity
+
+SUGGESTION_CUTOFF = 60
+
+
+def vote(ctx: Context, command: Vote) -> Reply | list[Reply]:
+    if command.charity is None and command.charity_id is None:
+        return show_ballot(ctx)
+    return cast_vote(ctx, command)
+
+
+def show_ballot(ctx: Context) -> Reply:
+    state = votes.outcome(ctx.session, ctx.season_id)
+    ballot = votes.charities(ctx.session, ctx.season_id)
+    if state.vote_closed_at is not None:
+        return say(_closed_text(ctx.session, state.charity_id))
+    if not ballot:
+        return say("No charities are on the ballot yet; the admins will add them.", example="help")
+    lines = [f"- {charity.name}" for charity in ballot]
+    if state.vote_opened_at is None:
+        return Reply(
+            (
+                Heading("The charities on the ballot"),
+                *map(Text, lines),
+                Text("The vote is not open yet."),
+            )
+        )
+    mine = votes.ballot_of(ctx.session, ctx.season_id, ctx.participant.id)
+    chosen = votes.charity_name(ctx.session, mine.charity_id) if mine else None
+    status = (
+        f"Your vote: {chosen}. You can change it until the vote closes."
+        if chosen
+        else ("You have not voted yet.")
+    )
+    return Reply(
+        (
+            Heading("Vote for the charity that receives the donation"),
+            Text(status),
+            _ballot_buttons(ballot),
+        )
+    )
+
+
+def cast_vote(ctx: Context, command: Vote) -> Reply:
+    session, season_id = ctx.session, ctx.season_id
+    state = votes.outcome(session, season_id)
+    if state.vote_closed_at is not None:
+        return say(
+            "The vote is closed. " + _closed_text(session, state.charity_id), example="totals"
+        )
+    if state.vote_opened_at is None:
+        return say("The vote is not open yet; the admins will announce it.", example="vote")
+    if not repo.has_joined(session, season_id, ctx.participant.id):
+        return say("Join a team first; then you can vote.", example="join Red Rockets")
+    charity = _find_charity(ctx, command)
+    if isinstance(charity, Reply):
+        return charity
+    previous = votes.ballot_of(session, season_id, ctx.participant.id)
+    if previous is not None and previous.charity_id == charity.id:
+        return say(f"You already voted for {charity.name}.")
+    votes.cast(session, season_id, ctx.participant.id, charity.id, ctx.now)
+    changed = " (changed)" if previous is not None else ""
+    return say(f"Your vote: {charity.name}{changed}. You can change it until the vote closes.")
+
+
+def _find_charity(ctx: Context, command: Vote) -> Charity | Reply:
+    ballot = votes.charities(ctx.session, ctx.season_id)
+    if command.charity_id is not None:
+        found = next((c for c in ballot if c.id == command.charity_id), None)
+        return found or say("That charity is no longer on the ballot.", example="vote")
+    key = name_key(command.charity or "")
+    found = next((c for c in ballot if c.name_key == key), None)
+    if found is not None:
+        return found
+    names = [c.name for c in ballot]
+    match = process.extractOne(
+        command.charity or "", names, processor=name_key, score_cutoff=SUGGESTION_CUTOFF
+    )
+    if match is None:
+        return say(
+            f"{command.charity} is not on the ballot. The charities: {', '.join(names)}.",
+            example=f"vote {names[0]}" if names else "vote",
+        )
+    return say(
+        f"{command.charity} is not on the ballot. Did you mean {match[0]}?",
+        example=f"vote {match[0]}",
+    )
+
+
+def add_charity(ctx: Context, command: AdminCharityAdd) -> Reply:
+    state = votes.outcome(ctx.session, ctx.season_id, lock=True)
+    if state.vote_opened_at is not None:
+        return say("The vote has been opened; the ballot can't change now.", example="vote")
+    key = name_key(command.name)
+    existing = votes.charity_by_key(ctx.session, ctx.season_id, key)
+    if existing is not None and existing.removed_at is None:
+        return say(f"{existing.name} is already on the ballot.", example="vote")
+    charity = votes.add_charity(ctx.session, ctx.season_id, command.name, key, ctx.now)
+    repo.audit(ctx.session, ctx.season_id, ctx.participant.id, "charity_add", charity.name, ctx.now)
+    count = len(votes.charities(ctx.session, ctx.season_id))
+    return say(
+        f"Added {charity.name}; the ballot has {count} charities.", example="admin vote open"
+    )
+
+
+def remove_charity(ctx: Context, command: AdminCharityRemove) -> Reply:
+    state = votes.outcome(ctx.session, ctx.season_id, lock=True)
+    if state.vote_opened_at is not None:
+        return say("The vote has been opened; the ballot can't change now.", example="vote")
+    charity = votes.charity_by_key(ctx.session, ctx.season_id, name_key(command.name))
+    if charity is None or charity.removed_at is not None:
+        return say(f"{command.name} is not on the ballot.", example="vote")
+    charity.removed_at = ctx.now
+    repo.audit(
+        ctx.session, ctx.season_id, ctx.participant.id, "charity_remove", charity.name, ctx.now
+    )
+    return say(f"Removed {charity.name} from the ballot.", example="vote")
+
+
+def open_vote(ctx: Context, _command: AdminVoteOpen) -> list[Reply]:
+    state = votes.outcome(ctx.session, ctx.season_id, lock=True)
+    if state.vote_opened_at is not None:
+        return [say("The vote was already opened; it opens once.", example="admin vote close")]
+    ballot = votes.charities(ctx.session, ctx.season_id)
+    if len(ballot) < 2:
+        return [
+            say(
+                "Add at least two charities before opening the vote.",
+                example="admin charity add WWF",
+            )
+        ]
+    state.vote_opened_at = ctx.now
+    repo.audit(ctx.session, ctx.season_id, ctx.participant.id, "vote_open", "", ctx.now)
+    announcement = Reply(
+        (
+            Heading("Vote for our charity!"),
+            Text(
+                f"The company donates {ctx.config.season.currency} "
+                f"{ctx.config.season.donation_per_km} for every km we log to one charity: "
+                "you choose which. Press a button (or type vote NAME); you can change your "
+                "vote until the vote closes."
+            ),
+            _ballot_buttons(ballot),
+        ),
+        ToAnnouncementChats(),
+    )
+    return [announcement, say("The vote is open and announced.")]
+
+
+def close_vote_command(ctx: Context, _command: AdminVoteClose) -> list[Reply]:
+    replies = close_vote(ctx.session, ctx.season_id, ctx.now)
+    if not replies:
+        state = votes.outcome(ctx.session, ctx.season_id)
+        reason = "was already closed" if state.vote_closed_at else "is not open"
+        return [say(f"The vote {reason}.", example="vote")]
+    repo.audit(ctx.session, ctx.season_id, ctx.participant.id, "vote_close", "", ctx.now)
+    return [*replies, say("The vote is closed and the result announced.")]
+
+
+def close_vote(session: Session, season_id: int, now: datetime) -> list[Reply]:
+    """Close an open vote and announce the counts; nothing if it is not open."""
+    state = votes.outcome(session, season_id, lock=True)
+    if state.vote_opened_at is None or state.vote_closed_at is not None:
+        return []
+    state.vote_closed_at = now
+    counts = votes.counts(session, season_id)
+    top = counts[0].votes if counts else 0
+    leaders = [row.charity for row in counts if row.votes == top]
+    table = Table(
+        ("charity", "votes"),
+        tuple((row.charity.name, str(row.votes)) for row in counts),
+        right_aligned=frozenset({1}),
+    )
+    if len(leaders) == 1 and top > 0:
+        state.charity_id = leaders[0].id
+        verdict = Text(f"{leaders[0].name} wins and receives the donation. Thank you for voting!")
+    else:
+        tied = " and ".join(charity.name for charity in leaders)
+        verdict = Text(f"It's a tie between {tied}; the admins will settle it.")
+    return [Reply((Heading("The charity vote is closed"), table, verdict), ToAnnouncementChats())]
+
+
+def settle_winner(ctx: Context, command: AdminVoteWinner) -> list[Reply]:
+    state = votes.outcome(ctx.session, ctx.season_id, lock=True)
+    if state.vote_closed_at is None:
+        return [
+            say(
+                "Close the vote first; the winner comes from the count.", example="admin vote close"
+            )
+        ]
+    if state.charity_id is not None:
+        winner = votes.charity_name(ctx.session, state.charity_id)
+        return [say(f"{winner} already won the vote; there is no tie to settle.", example="vote")]
+    counts = votes.counts(ctx.session, ctx.season_id)
+    top = counts[0].votes if counts else 0
+    tied = [row.charity for row in counts if row.votes == top]
+    charity = next((c for c in tied if c.name_key == name_key(command.name)), None)
+    if charity is None:
+        names = ", ".join(c.name for c in tied)
+        return [
+            say(
+                f"{command.name} is not one of the tied charities: {names}.",
+                example=f"admin vote winner {tied[0].name}" if tied else "vote",
+            )
+        ]
+    state.charity_id = charity.id
+    repo.audit(ctx.session, ctx.season_id, ctx.participant.id, "vote_winner", charity.name, ctx.now)
+    return [
+        Reply(
+            (Text(f"The tie is settled: {charity.name} receives the donation."),),
+            ToAnnouncementChats(),
+        ),
+        say(f"{charity.name} is the winner, announced."),
+    ]
+
+
+def _ballot_buttons(ballot: list[Charity]) -> Buttons:
+    return Buttons(tuple(Button(charity.name, f"vote #{charity.id}") for charity in ballot))
+
+
+def _closed_text(session: Session, charity_id: int | None) -> str:
+    winner = votes.charity_name(session, charity_id)
+    if winner is None:
+        return "The vote is closed; the admins are settling a tie."
+    return f"The vote is closed: {winner} receives the donation."

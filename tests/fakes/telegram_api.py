@@ -1,0 +1,205 @@
+"""A fake Telegram Bot API on 127.0.0.1 that serves queued updates and records every call,
+as python-telegram-bot's own tests do."""
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+BOT_ID = 7_000_001
+BOT_USERNAME = "ChallengeBot"
+EMPTY_POLL_S = 0.2  # getUpdates answers this soon when nothing is queued, whatever the timeout
+# Parameters PTB sends JSON-encoded inside the form.
+JSON_FIELDS = {"reply_parameters", "commands", "scope", "allowed_updates", "reply_markup"}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+
+class FakeTelegramApi:
+    """`/bot<token>/<method>` and `/file/bot<token>/<path>`, as at api.telegram.org."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.calls: list[Call] = []  # answered normally
+        self.refused: list[Call] = []  # answered with an error from `fail_next`
+        self.updates: list[dict[str, Any]] = []
+        self.files: dict[str, bytes] = {}
+        self.failures: dict[str, list[tuple[int, str, int | None]]] = {}
+        self.url = ""
+        self._queued = asyncio.Event()
+        self._message_ids = itertools.count(9000)
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=60 * 1024**2)
+        app.router.add_route("*", "/bot{token}/{method}", self._api)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    # -- what tests do -----------------------------------------------------------------------
+
+    def push(self, update: dict[str, Any]) -> None:
+        """Queue an update for the next getUpdates."""
+        self.updates.append(update)
+        self._queued.set()
+
+    def fail_next(
+        self, method: str, status: int, description: str, retry_after: int | None = None
+    ) -> None:
+        self.failures.setdefault(method, []).append((status, description, retry_after))
+
+    def called(self, method: str) -> list[dict[str, Any]]:
+        return [call.params for call in self.calls if call.method == method]
+
+    def messages_to(self, chat_id: int | str) -> list[dict[str, Any]]:
+        return [p for p in self.called("sendMessage") if p["chat_id"] == str(chat_id)]
+
+    def replies_to(self, chat_id: int | str, message_id: int) -> list[dict[str, Any]]:
+        return [
+            p
+            for p in self.messages_to(chat_id)
+            if p.get("reply_parameters", {}).get("message_id") == message_id
+        ]
+
+    async def wait_for(self, condition: Callable[[], Any], timeout: float = 5.0) -> Any:
+        """Poll until `condition()` is truthy and return it; fail after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while not (result := condition()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the fake Bot API did not see it within {timeout} s")
+            await asyncio.sleep(0.02)
+        return result
+
+    # -- the Bot API -------------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        method = request.match_info["method"]
+        params = await _params(request)
+        pending = self.failures.get(method)
+        if pending:
+            self.refused.append(Call(method, params))
+            status, description, retry_after = pending.pop(0)
+            return _error(status, description, retry_after)
+        self.calls.append(Call(method, params))
+        if method == "getUpdates":
+            return _ok(await self._get_updates(params))
+        return _ok(self._answer(method, params))
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Confirm the updates below `offset`, then serve the rest, long-polling briefly."""
+        offset = int(params.get("offset") or 0)
+        self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        if not self.updates:
+            self._queued.clear()
+            wait = min(float(params.get("timeout") or 0), EMPTY_POLL_S)
+            try:
+                await asyncio.wait_for(self._queued.wait(), wait)
+            except TimeoutError:
+                return []
+        return list(self.updates)
+
+    def _answer(self, method: str, params: dict[str, Any]) -> Any:
+        match method:
+            case "getMe":
+                return {
+                    "id": BOT_ID,
+                    "is_bot": True,
+                    "first_name": "Challenge",
+                    "username": BOT_USERNAME,
+                    "can_join_groups": True,
+                    "can_read_all_group_messages": False,
+                    "supports_inline_queries": False,
+                }
+            case "sendMessage":
+                return self._message(params, text=params["text"])
+            case "sendDocument":
+                file_id = self._keep(params["document"])
+                return self._message(
+                    params,
+                    document={
+                        "file_id": file_id,
+                        "file_unique_id": file_id,
+                        "file_name": params["document"]["filename"],
+                    },
+                )
+            case "sendPhoto":
+                file_id = self._keep(params["photo"])
+                size = {"file_id": file_id, "file_unique_id": file_id, "width": 960, "height": 540}
+                return self._message(params, photo=[size])
+            case "getFile":
+                file_id = params["file_id"]
+                return {
+                    "file_id": file_id,
+                    "file_unique_id": file_id,
+                    "file_size": len(self.files[file_id]),
+                    "file_path": f"files/{file_id}",
+                }
+            case _:  # setMyCommands, setWebhook, deleteWebhook, answerCallbackQuery, ...
+                return True
+
+    def _keep(self, upload: dict[str, Any]) -> str:
+        file_id = f"file-{len(self.files) + 1}"
+        self.files[file_id] = upload["content"]
+        return file_id
+
+    def _message(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Challenge"},
+            **content,
+        }
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        file_id = request.match_info["path"].removeprefix("files/")
+        if file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id])
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    """Form fields as sent (JSON-encoded ones decoded); uploads as filename and content."""
+    params: dict[str, Any] = {}
+    for name, value in (await request.post()).items():
+        if isinstance(value, web.FileField):
+            params[name] = {"filename": value.filename, "content": value.file.read()}
+        elif name in JSON_FIELDS:
+            params[name] = json.loads(value)
+        else:
+            params[name] = value
+    return params
+
+
+def _ok(result: Any) -> web.Response:
+    return web.json_response({"ok": True, "result": result})
+
+
+def _error(status: int, description: str, retry_after: int | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return web.json_response(body, status=status)
