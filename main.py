@@ -49,13 +49,12 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(manifest(config), indent=2))
         return 0
     if args.mode == "run" and (config.slack.enabled or config.telegram.enabled):
+        configure_logging(logging.INFO)
         try:
-            secrets = Secrets.from_environment(config, os.environ)
+            asyncio.run(serve(config, Secrets.from_environment(config, os.environ)))
         except ConfigError as error:
             print(f"Configuration error: {error}", file=sys.stderr)
             return 2
-        configure_logging(logging.INFO)
-        asyncio.run(serve(config, secrets))
         return 0
     return run_console(config)
 

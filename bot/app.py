@@ -125,10 +125,18 @@ async def start_bot(
             TelegramSecrets(secrets.telegram_bot_token, secrets.telegram_webhook_secret),
         )
         bot.adapters.append(telegram)
-    for adapter in bot.adapters:
-        await adapter.start(server)
-    if server.platforms:
-        await server.start()
+    try:
+        started = []
+        for adapter in bot.adapters:
+            await adapter.start(server)
+            started.append(adapter)
+        # Any platform means a deployment: serve /healthz even when nothing else is on HTTP.
+        if bot.adapters:
+            await server.start()
+    except BaseException:
+        bot.adapters = started
+        await bot.stop()
+        raise
     if start_schedule:
         schedule.start()
     log.info("bot_started", extra={"platforms": [type(a).__name__ for a in bot.adapters]})

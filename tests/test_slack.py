@@ -334,3 +334,145 @@ async def wait_for(condition, seconds: float = 5.0) -> None:
     while not condition():
         assert asyncio.get_running_loop().time() < deadline, "timed out"
         await asyncio.sleep(0.02)
+
+
+async def press(slack: SlackDriver, user: str, button: dict[str, Any], channel: str) -> int:
+    """A block_actions interactivity payload, as Slack posts it (form field `payload`)."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "team_id": "T1"},
+        "api_app_id": "A1",
+        "team": {"id": "T1", "domain": "acme"},
+        "channel": {"id": channel, "name": "announcements"},
+        "container": {"type": "message", "message_ts": "1.2", "channel_id": channel},
+        "trigger_id": f"trigger-press-{time.time_ns()}",
+        "response_url": f"{slack.api.url}/response/press",
+        "actions": [
+            {
+                "type": "button",
+                "action_id": button["action_id"],
+                "block_id": "b1",
+                "text": button["text"],
+                "value": button["value"],
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    response = await slack.post(body, "application/x-www-form-urlencoded")
+    await slack.settle()
+    return response.status
+
+
+def buttons_in(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+async def test_the_vote_announcement_has_buttons_and_a_press_votes(slack):
+    for user, team in (("UALICE", "Red Rockets"), ("UBOB", "Blue Bears")):
+        await slack.command(user, f"newteam {team}")
+    for charity in ("WWF", "Oxfam", "Red Cross"):
+        await slack.command("UADMIN", f"admin charity add {charity}")
+    await slack.command("UADMIN", "admin vote open")
+    (announcement,) = slack.api.messages_to("C0123456789")
+    buttons = buttons_in(announcement)
+    assert [b["text"]["text"] for b in buttons] == ["WWF", "Oxfam", "Red Cross"]
+    wwf, oxfam, _ = buttons
+
+    assert await press(slack, "UALICE", wwf, "C0123456789") == 200
+    assert await press(slack, "UBOB", wwf, "C0123456789") == 200
+    await press(slack, "UBOB", oxfam, "C0123456789")  # Bob changes his mind
+    confirmations = [e["text"] for e in slack.api.ephemerals_to("UBOB")]
+    assert "Your vote: Oxfam (changed)." in confirmations[-1]
+
+    await slack.command("UADMIN", "admin vote close")
+    result = slack.api.messages_to("C0123456789")[-1]["text"]
+    assert "It's a tie between WWF and Oxfam" in result
+
+
+async def test_a_non_admin_pressing_an_admin_button_is_refused(slack):
+    for charity in ("WWF", "Oxfam"):
+        await slack.command("UADMIN", f"admin charity add {charity}")
+    await slack.command("UADMIN", "admin vote open")
+    close = {
+        "action_id": "challenge-button-0",
+        "text": {"type": "plain_text", "text": "Close"},
+        "value": "admin vote close",
+    }
+    await press(slack, "UALICE", close, "C0123456789")
+    (refusal,) = slack.api.ephemerals_to("UALICE")
+    assert "Only the challenge admins can do that." in refusal["text"]
+    assert len(slack.api.messages_to("C0123456789")) == 1  # no result was announced
+
+
+async def test_a_photo_shared_in_the_dm_enters_the_competition(slack, tmp_path):
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "purple").save(buffer, format="JPEG")
+    await slack.command("UALICE", "newteam Red Rockets")
+    file = slack.api.share_file("sunrise.jpg", buffer.getvalue())
+    await slack.event(
+        {
+            "type": "message",
+            "subtype": "file_share",
+            "channel_type": "im",
+            "channel": "DUALICE",
+            "user": "UALICE",
+            "text": "photo Sunrise over the Taff",
+            "files": [file],
+            "ts": f"{time.time():.6f}",
+        },
+        event_id="EvPhoto",
+    )
+    (reply,) = slack.api.messages_to("DUALICE")
+    assert "Entered photo #1 Sunrise over the Taff" in reply["text"]
+    assert slack.api.download_auth == [f"Bearer {BOT_TOKEN}"]
+
+    fake = slack.api.share_file("fake.jpg", b"not a picture at all")
+    await slack.event(
+        {
+            "type": "message",
+            "subtype": "file_share",
+            "channel_type": "im",
+            "channel": "DUALICE",
+            "user": "UALICE",
+            "text": "photo Fake",
+            "files": [fake],
+            "ts": f"{time.time():.6f}",
+        },
+        event_id="EvFake",
+    )
+    assert "not a picture I can read" in slack.api.messages_to("DUALICE")[-1]["text"]
+
+
+async def test_the_winning_photo_is_uploaded_to_the_announcement_channel(slack):
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "teal").save(buffer, format="PNG")
+    await slack.command("UALICE", "newteam Red Rockets")
+    file = slack.api.share_file("ride.png", buffer.getvalue())
+    await slack.event(
+        {
+            "type": "message",
+            "subtype": "file_share",
+            "channel_type": "im",
+            "channel": "DUALICE",
+            "user": "UALICE",
+            "text": "photo Evening ride",
+            "files": [file],
+            "ts": f"{time.time():.6f}",
+        },
+        event_id="EvRide",
+    )
+    await slack.command("UADMIN", "admin photos winner 1")
+    (post,) = slack.api.messages_to("C0123456789")
+    assert "Evening ride, by Alice." in post["text"]
+    (complete,) = slack.api.called("files.completeUploadExternal")
+    assert complete["channel_id"] == "C0123456789"
+    assert buffer.getvalue() in slack.api.uploads.values()

@@ -5,12 +5,15 @@ replies to Block Kit. Decides nothing about the challenge.
 """
 
 import asyncio
+import dataclasses
 import logging
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
@@ -22,10 +25,11 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Config
+from bot.domain.images import MAX_BYTES
 from bot.handlers.dispatch import Dispatcher
-from bot.messages import Incoming
+from bot.messages import Incoming, IncomingImage
 from bot.platforms.outbox import Outbox
-from bot.render.slack import to_message
+from bot.render.slack import BUTTON_ACTION_PREFIX, to_message
 from bot.replies import Attachment, Reply, ToCaller
 
 PLATFORM = "slack"
@@ -92,6 +96,7 @@ class SlackAdapter:
         self.app.command(config.slack.command)(self._on_command)
         if config.slack.command != LOG_COMMAND:
             self.app.command(LOG_COMMAND)(self._on_log_command)
+        self.app.action(re.compile(f"^{BUTTON_ACTION_PREFIX}"))(self._on_button)
         self.app.event("message")(self._on_message)
         self.app.event("app_mention")(self._on_mention)
         outbox.register(PLATFORM, self)
@@ -139,8 +144,27 @@ class SlackAdapter:
             await ack()
         self._later(self._after_reply(user_id, replies))
 
+    async def _on_button(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """A pressed button sends its command as the presser; the answer is for them only."""
+        await ack()
+        self._later(self._answer_button(body, action))
+
+    async def _answer_button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        user_id = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id", "")
+        press = body.get("trigger_id") or action.get("action_ts", "")
+        incoming = await self._incoming(user_id, channel, action.get("value", ""), f"press:{press}")
+        replies = await self._run(incoming)
+        mine = [reply for reply in replies if isinstance(reply.audience, ToCaller)]
+        if mine and channel:
+            await self.client.chat_postEphemeral(channel=channel, user=user_id, **self._merge(mine))
+        await self._after_reply(user_id, replies)
+
     async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        subtype = event.get("subtype")
+        if event.get("channel_type") != "im" or event.get("bot_id"):
+            return
+        if subtype is not None and subtype != "file_share":
             return
         self._handle_event(event, body, reply_in_channel=True)
 
@@ -161,6 +185,9 @@ class SlackAdapter:
         user_id, channel = event.get("user", ""), event.get("channel", "")
         text = MENTION.sub("", event.get("text", ""), count=1)
         incoming = await self._incoming(user_id, channel, text, event_id)
+        if event.get("files") and text.strip().lower().lstrip("/").startswith("photo"):
+            image = await self._download(event["files"][0])
+            incoming = dataclasses.replace(incoming, image=image)
         replies = await self._run(incoming)
         mine = [reply for reply in replies if isinstance(reply.audience, ToCaller)]
         if mine:
@@ -247,6 +274,24 @@ class SlackAdapter:
             await work
         except Exception:
             log.exception("slack_send_failed")
+
+    async def _download(self, file: dict[str, Any]) -> IncomingImage:
+        """A file shared with the bot, fetched with the bot token; not fetched if too big."""
+        size = int(file.get("size") or 0)
+        url = file.get("url_private_download") or file.get("url_private") or ""
+        if size > MAX_BYTES or not self._trusted_file_url(url):
+            return IncomingImage(None, size, file.get("name", ""))
+        headers = {"Authorization": f"Bearer {self.secrets.bot_token}"}
+        async with aiohttp.ClientSession() as session:
+            async with session.get(url, headers=headers) as response:
+                response.raise_for_status()
+                content = await response.content.read(MAX_BYTES + 1)
+        return IncomingImage(content, max(size, len(content)), file.get("name", ""))
+
+    def _trusted_file_url(self, url: str) -> bool:
+        """The bot token goes only to Slack's own hosts (or the configured API host)."""
+        host = urlsplit(url).hostname or ""
+        return host == urlsplit(self.config.slack.api_url).hostname or host.endswith(".slack.com")
 
     async def _dm_channel(self, user_id: str) -> str:
         response = await self.client.conversations_open(users=user_id)

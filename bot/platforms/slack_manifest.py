@@ -9,6 +9,7 @@ BOT_SCOPES = (
     "app_mentions:read",  # @bot standings in a channel
     "chat:write",  # replies, announcements, leaderboards
     "commands",  # the slash commands
+    "files:read",  # photos shared in the DM for the competition
     "files:write",  # the export and the charts
     "im:history",  # commands typed in the DM with the bot
     "im:write",  # opening that DM to send a file or a notice

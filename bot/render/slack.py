@@ -3,9 +3,12 @@
 from typing import Any
 
 from bot.render.plain import render, render_table
-from bot.replies import Attachment, Example, Heading, Reply, Table, Text
+from bot.replies import Attachment, Buttons, Example, Heading, Reply, Table, Text
 
 HEADER_LIMIT = 150
+BUTTON_LABEL_LIMIT = 75
+BUTTONS_PER_BLOCK = 25
+BUTTON_ACTION_PREFIX = "challenge-button-"
 SECTION_LIMIT = 3000
 
 
@@ -30,6 +33,26 @@ def to_message(reply: Reply, command_prefix: str) -> dict[str, Any]:
                 blocks.append(_section("```\n" + _code("\n".join(lines)) + "\n```"))
             case Attachment(filename):
                 blocks.append(_context(f"File: {escape(filename)}"))
+            case Buttons(buttons):
+                for start in range(0, len(buttons), BUTTONS_PER_BLOCK):
+                    chunk = buttons[start : start + BUTTONS_PER_BLOCK]
+                    blocks.append(
+                        {
+                            "type": "actions",
+                            "elements": [
+                                {
+                                    "type": "button",
+                                    "action_id": f"{BUTTON_ACTION_PREFIX}{start + i}",
+                                    "text": {
+                                        "type": "plain_text",
+                                        "text": button.label[:BUTTON_LABEL_LIMIT],
+                                    },
+                                    "value": button.command,
+                                }
+                                for i, button in enumerate(chunk)
+                            ],
+                        }
+                    )
     return {"text": escape(render(reply, command_prefix))[:SECTION_LIMIT], "blocks": blocks}
 
 

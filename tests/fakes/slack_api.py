@@ -28,6 +28,9 @@ class FakeSlackApi:
         default_factory=dict
     )
     url: str = ""
+    # files a user "shared": name -> bytes, and the Authorization headers of downloads
+    shared_files: dict[str, bytes] = field(default_factory=dict)
+    download_auth: list[str] = field(default_factory=list)
     # Socket Mode: envelopes to push, and the acks the app sent back
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
@@ -39,6 +42,7 @@ class FakeSlackApi:
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
+        app.router.add_get("/files/{name}", self._serve_file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -140,6 +144,24 @@ class FakeSlackApi:
             if message.type == web.WSMsgType.TEXT:
                 self.socket_acks.append(json.loads(message.data))
         return socket
+
+    async def _serve_file(self, request: web.Request) -> web.Response:
+        self.download_auth.append(request.headers.get("Authorization", ""))
+        content = self.shared_files.get(request.match_info["name"])
+        if content is None:
+            return web.Response(status=404)
+        return web.Response(body=content, content_type="application/octet-stream")
+
+    def share_file(self, name: str, content: bytes) -> dict[str, Any]:
+        """A file object as it appears in a file_share message event."""
+        self.shared_files[name] = content
+        return {
+            "id": f"F{name}",
+            "name": name,
+            "mimetype": "image/jpeg",
+            "size": len(content),
+            "url_private_download": f"{self.url}/files/{name}",
+        }
 
     async def push_envelope(self, envelope: dict[str, Any]) -> None:
         """Send a Socket Mode envelope to the connected app."""
