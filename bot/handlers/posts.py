@@ -11,7 +11,7 @@ from bot.config import Config
 from bot.domain.money import donation
 from bot.handlers import format
 from bot.handlers.context import Context
-from bot.handlers.standings import competition_ranks
+from bot.handlers.standings import competition_ranks, headcount, kinds_table
 from bot.replies import Attachment, Heading, Reply, Table, Text, ToAnnouncementChats, say
 from storage import charity_vote as outcomes
 from storage import repository as repo
@@ -89,19 +89,8 @@ def final_report(session: Session, config: Config, season_id: int) -> Reply:
                 f"Together we covered {format.km(sums.total_m)}: "
                 f"{format.times_around_earth(sums.total_m)} times around the Earth."
             ),
-            Table(
-                ("kind", "km"),
-                (
-                    ("run", format.km_number(sums.run_m)),
-                    ("walk", format.km_number(sums.walk_m)),
-                    ("cycle", format.km_number(sums.cycle_m)),
-                ),
-                right_aligned=frozenset({1}),
-            ),
-            Text(
-                f"{format.count(repo.participant_count(session, season_id), 'participant')} in "
-                f"{format.count(repo.team_count(session, season_id), 'team')}."
-            ),
+            kinds_table(sums.run_m, sums.walk_m, sums.cycle_m),
+            headcount(session, season_id),
             Text(
                 f"The company donates {format.money(amount, season.currency)} "
                 f"({season.currency} {season.donation_per_km} per km) to {charity}. "

@@ -1,5 +1,7 @@
 """Where everyone stands: me, standings, totals. Read from running totals only."""
 
+from sqlalchemy.orm import Session
+
 from bot.commands import Me, Standings, Totals
 from bot.domain.money import donation
 from bot.handlers import format
@@ -17,17 +19,9 @@ def show_me(ctx: Context, _command: Me) -> Reply:
     team = repo.current_team(session, season_id, me.id)
     if team is None and totals.total_m == 0:
         return say("You're not in a team yet.", example="join Red Rockets")
-    rows = tuple(
-        (kind, format.km_number(metres))
-        for kind, metres in (
-            ("run", totals.run_m),
-            ("walk", totals.walk_m),
-            ("cycle", totals.cycle_m),
-        )
-    )
     parts = [
         Heading(f"{me.display_name}: {format.km(totals.total_m)}"),
-        Table(("kind", "km"), (*rows, ("total", format.km_number(totals.total_m))), frozenset({1})),
+        kinds_table(totals.run_m, totals.walk_m, totals.cycle_m, with_total=True),
         Text(
             f"Days active: {repo.days_active(session, season_id, me.id)}. "
             f"Rank {repo.person_rank(session, season_id, totals.total_m)} "
@@ -131,23 +125,30 @@ def show_totals(ctx: Context, _command: Totals) -> Reply:
     return Reply(
         (
             Heading(f"{season.name}: {format.km(sums.total_m)} so far"),
-            Table(
-                ("kind", "km"),
-                (
-                    ("run", format.km_number(sums.run_m)),
-                    ("walk", format.km_number(sums.walk_m)),
-                    ("cycle", format.km_number(sums.cycle_m)),
-                ),
-                right_aligned=frozenset({1}),
-            ),
-            Text(
-                f"{format.count(repo.participant_count(session, season_id), 'participant')} in "
-                f"{format.count(repo.team_count(session, season_id), 'team')}."
-            ),
+            kinds_table(sums.run_m, sums.walk_m, sums.cycle_m),
+            headcount(session, season_id),
             Text(f"Donation so far: {format.money(amount, season.currency)}{capped} at {rate}."),
             Text(f"That's {format.times_around_earth(sums.total_m)} times around the Earth."),
         )
     )
+
+
+def kinds_table(run_m: int, walk_m: int, cycle_m: int, with_total: bool = False) -> Table:
+    """Kilometres per kind of activity, optionally with their total."""
+    rows = [("run", run_m), ("walk", walk_m), ("cycle", cycle_m)]
+    if with_total:
+        rows.append(("total", run_m + walk_m + cycle_m))
+    return Table(
+        ("kind", "km"),
+        tuple((kind, format.km_number(metres)) for kind, metres in rows),
+        right_aligned=frozenset({1}),
+    )
+
+
+def headcount(session: Session, season_id: int) -> Text:
+    """`120 participants in 15 teams.`"""
+    people = format.count(repo.participant_count(session, season_id), "participant")
+    return Text(f"{people} in {format.count(repo.team_count(session, season_id), 'team')}.")
 
 
 def competition_ranks(totals: list[int]) -> list[int]:
