@@ -2,6 +2,7 @@
 Slack Web API on 127.0.0.1 recording what the bot sends."""
 
 import asyncio
+import io
 import json
 import time
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+from PIL import Image
 
 from bot.app import RunningBot, Secrets, start_bot
 from tests.conftest import Clock, make_config
@@ -405,74 +407,50 @@ async def test_a_non_admin_pressing_an_admin_button_is_refused(slack):
     assert len(slack.api.messages_to("C0123456789")) == 1  # no result was announced
 
 
-async def test_a_photo_shared_in_the_dm_enters_the_competition(slack, tmp_path):
-    import io
-
-    from PIL import Image
-
+def picture(kind: str, colour: str) -> bytes:
     buffer = io.BytesIO()
-    Image.new("RGB", (40, 30), "purple").save(buffer, format="JPEG")
-    await slack.command("UALICE", "newteam Red Rockets")
-    file = slack.api.share_file("sunrise.jpg", buffer.getvalue())
+    Image.new("RGB", (40, 30), colour).save(buffer, format=kind)
+    return buffer.getvalue()
+
+
+async def share_in_dm(slack: SlackDriver, user: str, text: str, name: str, content: bytes) -> None:
+    """A file_share message event: the user drops a file into the DM with the bot."""
+    file = slack.api.share_file(name, content)
     await slack.event(
         {
             "type": "message",
             "subtype": "file_share",
             "channel_type": "im",
-            "channel": "DUALICE",
-            "user": "UALICE",
-            "text": "photo Sunrise over the Taff",
+            "channel": f"D{user}",
+            "user": user,
+            "text": text,
             "files": [file],
             "ts": f"{time.time():.6f}",
         },
-        event_id="EvPhoto",
+        event_id=f"Ev-{name}",
+    )
+
+
+async def test_a_photo_shared_in_the_dm_enters_the_competition(slack):
+    await slack.command("UALICE", "newteam Red Rockets")
+    await share_in_dm(
+        slack, "UALICE", "photo Sunrise over the Taff", "sunrise.jpg", picture("JPEG", "purple")
     )
     (reply,) = slack.api.messages_to("DUALICE")
     assert "Entered photo #1 Sunrise over the Taff" in reply["text"]
     assert slack.api.download_auth == [f"Bearer {BOT_TOKEN}"]
 
-    fake = slack.api.share_file("fake.jpg", b"not a picture at all")
-    await slack.event(
-        {
-            "type": "message",
-            "subtype": "file_share",
-            "channel_type": "im",
-            "channel": "DUALICE",
-            "user": "UALICE",
-            "text": "photo Fake",
-            "files": [fake],
-            "ts": f"{time.time():.6f}",
-        },
-        event_id="EvFake",
-    )
+    await share_in_dm(slack, "UALICE", "photo Fake", "fake.jpg", b"not a picture at all")
     assert "not a picture I can read" in slack.api.messages_to("DUALICE")[-1]["text"]
 
 
 async def test_the_winning_photo_is_uploaded_to_the_announcement_channel(slack):
-    import io
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 30), "teal").save(buffer, format="PNG")
+    png = picture("PNG", "teal")
     await slack.command("UALICE", "newteam Red Rockets")
-    file = slack.api.share_file("ride.png", buffer.getvalue())
-    await slack.event(
-        {
-            "type": "message",
-            "subtype": "file_share",
-            "channel_type": "im",
-            "channel": "DUALICE",
-            "user": "UALICE",
-            "text": "photo Evening ride",
-            "files": [file],
-            "ts": f"{time.time():.6f}",
-        },
-        event_id="EvRide",
-    )
+    await share_in_dm(slack, "UALICE", "photo Evening ride", "ride.png", png)
     await slack.command("UADMIN", "admin photos winner 1")
     (post,) = slack.api.messages_to("C0123456789")
     assert "Evening ride, by Alice." in post["text"]
     (complete,) = slack.api.called("files.completeUploadExternal")
     assert complete["channel_id"] == "C0123456789"
-    assert buffer.getvalue() in slack.api.uploads.values()
+    assert png in slack.api.uploads.values()
