@@ -83,6 +83,7 @@ class RunningBot:
                 log.exception("adapter_stop_failed")
         self.schedule.stop()
         self.engine.dispose()
+        log.info("bot_stopped")
 
 
 async def start_bot(
