@@ -243,3 +243,18 @@ async def test_the_scheduled_vote_close_announces_the_result(database_url, tmp_p
     (text,) = chats.texts("C0123456789")
     assert "WWF wins and receives the donation." in text
     engine.dispose()
+
+
+async def test_the_console_enters_a_photo_from_a_file_path(members, config, tmp_path):
+    from bot.platforms.console import Console
+
+    path = tmp_path / "sunrise.png"
+    path.write_bytes(picture("PNG", "yellow"))
+    output = io.StringIO()
+    console = Console(members.dispatcher, config, output, files_dir=tmp_path / "exports")
+    await console.handle_line("/as alice")
+    await console.handle_line(f"/photo Sunrise over the Taff {path}")
+    assert "Entered photo #1 Sunrise over the Taff in the competition (1 of 3)." in (
+        output.getvalue()
+    )
+    assert entries(members) == 1
