@@ -32,3 +32,37 @@ def test_the_migrations_build_exactly_the_models(database_url):
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     engine.dispose()
     assert differences == []
+
+
+def test_the_slack_manifest_names_the_configured_command_url_and_scopes(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    config = (ROOT / "config.toml").read_text(encoding="utf-8")
+    config = config.replace('public_url = ""', 'public_url = "https://challenge.example.com"')
+    config = config.replace('command = "/challenge"', 'command = "/summer"')
+    (tmp_path / "config.toml").write_text(config, encoding="utf-8")
+    printed = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "--config",
+            str(tmp_path / "config.toml"),
+            "slack-manifest",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    manifest = json.loads(printed)
+    commands = manifest["features"]["slash_commands"]
+    assert [c["command"] for c in commands] == ["/summer", "/log"]
+    url = "https://challenge.example.com/slack/events"
+    assert {c["url"] for c in commands} == {url}
+    settings = manifest["settings"]
+    assert settings["event_subscriptions"]["request_url"] == url
+    assert settings["event_subscriptions"]["bot_events"] == ["app_mention", "message.im"]
+    assert settings["interactivity"] == {"is_enabled": True, "request_url": url}
+    assert "commands" in manifest["oauth_config"]["scopes"]["bot"]
