@@ -1,6 +1,7 @@
 """Telegram: the real python-telegram-bot Application, polling a fake Bot API on 127.0.0.1 or
 called on the bot's webhook, fed Update JSON as the Bot API documents it."""
 
+import io
 import itertools
 import logging
 import time
@@ -9,12 +10,17 @@ from typing import Any
 
 import aiohttp
 import pytest
+from PIL import Image
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.app import RunningBot, Secrets, start_bot
 from bot.config import Config, ConfigError
-from bot.replies import Attachment, Reply, Text, ToAnnouncementChats
+from bot.render.telegram import keyboard
+from bot.replies import Attachment, Button, Buttons, Reply, Text, ToAnnouncementChats
+from storage.models import Ballot, PhotoEntry
 from tests.conftest import Clock, make_config
-from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegramApi
+from tests.fakes.telegram_api import BOT_ID, BOT_USERNAME, FakeTelegramApi
 
 BOT_TOKEN = "7000001:AAH-test-token-never-logged"
 WEBHOOK_SECRET = "webhook-secret-0123456789"
@@ -24,10 +30,21 @@ ALICE = {"id": 1001, "is_bot": False, "first_name": "Alice", "last_name": "Kelle
 BOB = {"id": 1002, "is_bot": False, "first_name": "Bob", "username": "bob_rides"}
 ADA = {"id": 1003, "is_bot": False, "first_name": "Ada", "last_name": "Admin"}
 GROUP = {"id": -1001234567890, "title": "Summer Challenge", "type": "supergroup"}
+BOT = {"id": BOT_ID, "is_bot": True, "first_name": "Challenge", "username": BOT_USERNAME}
+MB = 1024 * 1024
 
 
 def private_chat(user: dict[str, Any]) -> dict[str, Any]:
     return {"id": user["id"], "first_name": user["first_name"], "type": "private"}
+
+
+def picture(kind: str = "JPEG", colour: str = "red", size: tuple[int, int] = (64, 48)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format=kind)
+    return buffer.getvalue()
+
+
+THUMBNAIL = picture(size=(8, 6))
 
 
 class TelegramDriver:
@@ -38,6 +55,17 @@ class TelegramDriver:
         self.api = api
         self.update_ids = itertools.count(500_000)
         self.message_ids = itertools.count(1)
+        self.query_ids = itertools.count(800_000)
+
+    def message(
+        self, user: dict[str, Any], chat: dict[str, Any] | None, message_id: int | None = None
+    ) -> dict[str, Any]:
+        return {
+            "message_id": message_id or next(self.message_ids),
+            "from": {**user, "language_code": "en"},
+            "chat": chat or private_chat(user),
+            "date": int(time.time()),
+        }
 
     def update(
         self,
@@ -47,16 +75,9 @@ class TelegramDriver:
         edits: int | None = None,
     ) -> dict[str, Any]:
         """An Update with a text message (or, given `edits`, the edit of that message)."""
-        message: dict[str, Any] = {
-            "message_id": edits or next(self.message_ids),
-            "from": {**user, "language_code": "en"},
-            "chat": chat or private_chat(user),
-            "date": int(time.time()),
-            "text": text,
-        }
+        message = {**self.message(user, chat, edits), "text": text}
         if text.startswith("/"):
-            command = text.split()[0]
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+            message["entities"] = command_entities(text)
         if edits:
             message["edit_date"] = int(time.time())
         kind = "edited_message" if edits else "message"
@@ -81,12 +102,92 @@ class TelegramDriver:
         )
         return reply
 
+    def send_image(
+        self,
+        user: dict[str, Any],
+        content: bytes,
+        caption: str | None = None,
+        chat: dict[str, Any] | None = None,
+        *,
+        file_name: str | None = None,
+        size: int | None = None,
+        size_in_message: bool = True,
+    ) -> dict[str, Any]:
+        """A photo (a thumbnail, then the full size), or with `file_name` a file, as Telegram
+        sends them; `size` is what Telegram reports in place of the real size."""
+        file_id = self.api.add_file(content, size)
+        about: dict[str, Any] = {"file_id": file_id, "file_unique_id": file_id}
+        if size_in_message:
+            about["file_size"] = size or len(content)
+        message = self.message(user, chat)
+        if file_name is not None:
+            message["document"] = {**about, "file_name": file_name, "mime_type": "image/jpeg"}
+        else:
+            thumbnail = self.api.add_file(THUMBNAIL)
+            message["photo"] = [
+                {"file_id": thumbnail, "file_unique_id": thumbnail, "width": 8, "height": 6},
+                {**about, "width": 64, "height": 48},
+            ]
+        if caption is not None:
+            message["caption"] = caption
+            if caption.startswith("/"):
+                message["caption_entities"] = command_entities(caption)
+        update = {"update_id": next(self.update_ids), "message": message}
+        self.api.push(update)
+        return update
+
+    async def enter(self, user: dict[str, Any], content: bytes, caption: str, **extra: Any) -> str:
+        """Send an image and wait for the reply's text."""
+        return (await self.reply_to(self.send_image(user, content, caption, **extra)))["text"]
+
+    def press_update(
+        self, user: dict[str, Any], data: str, chat: dict[str, Any] | None, query_id: str
+    ) -> dict[str, Any]:
+        """A press of a button under one of the bot's messages."""
+        query = {
+            "id": query_id,
+            "from": user,
+            "chat_instance": "-55501",
+            "message": {**self.message(BOT, chat or private_chat(user)), "text": "buttons"},
+            "data": data,
+        }
+        return {"update_id": next(self.update_ids), "callback_query": query}
+
+    async def press(
+        self,
+        user: dict[str, Any],
+        data: str,
+        chat: dict[str, Any] | None = None,
+        query_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Press a button and wait for the answerCallbackQuery call, the presser's toast."""
+        query_id = query_id or str(next(self.query_ids))
+        before = len(self.api.answers_to(query_id))
+        self.api.push(self.press_update(user, data, chat, query_id))
+        answers = await self.api.wait_for(lambda: self.api.answers_to(query_id)[before:])
+        return answers[0]
+
+    async def message_saying(self, chat: dict[str, Any], words: str) -> dict[str, Any]:
+        """Wait for the bot's message in `chat` containing `words`."""
+        (message,) = await self.api.wait_for(
+            lambda: [m for m in self.api.messages_to(chat["id"]) if words in m["text"]]
+        )
+        return message
+
+    def count(self, model: type) -> int:
+        with Session(self.bot.engine) as session:
+            return session.scalar(select(func.count()).select_from(model))
+
     async def post_webhook(self, update: dict[str, Any], secret: str | None) -> int:
         url = f"http://127.0.0.1:{self.bot.server.port}/telegram/webhook"
         headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
         async with aiohttp.ClientSession() as session:
             async with session.post(url, json=update, headers=headers) as response:
                 return response.status
+
+
+def command_entities(text: str) -> list[dict[str, Any]]:
+    return [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
 
 
 def telegram_config(
@@ -313,7 +414,10 @@ async def test_the_token_is_never_logged(database_url, tmp_path, telegram_api, c
     bot = await start_bot(config, Secrets(telegram_bot_token=BOT_TOKEN), clock)
     driver = TelegramDriver(bot, telegram_api)
     await driver.ask(ALICE, "/newteam Red Rockets")
+    await driver.enter(ALICE, picture(), "/photo Sunrise")  # a download, its URL has the token
+    await driver.press(ALICE, "vote")
     await bot.stop()
+    assert telegram_api.downloads
     assert any(record.name.startswith("telegram.ext") for record in caplog.records)
     assert BOT_TOKEN not in caplog.text and BOT_TOKEN.split(":")[1] not in caplog.text
 
@@ -358,3 +462,178 @@ async def test_a_repeated_webhook_update_logs_once_and_answers_once(webhook):
 
 async def test_a_malformed_webhook_call_gets_400(webhook):
     assert await webhook.post_webhook({"message": {"text": "/help"}}, WEBHOOK_SECRET) == 400
+
+
+# -- photos ----------------------------------------------------------------------------------
+
+
+async def test_a_jpeg_and_a_png_captioned_photo_are_entered_and_stored(telegram):
+    await telegram.ask(ALICE, "/newteam Red Rockets")
+    jpeg, png = picture("JPEG"), picture("PNG", "blue")
+    entered = await telegram.enter(ALICE, jpeg, "/photo Sunrise")
+    assert "Entered photo #1 Sunrise in the competition (1 of 3). Good luck!" in entered
+    entered = await telegram.enter(ALICE, png, f"/photo@{BOT_USERNAME} Sunrise again", chat=GROUP)
+    assert "Entered photo #2 Sunrise again" in entered
+    # The largest size, never the thumbnail, is what gets stored.
+    media_dir = telegram.bot.config.photos.media_dir
+    assert {path.read_bytes() for path in media_dir.iterdir()} == {jpeg, png}
+    assert telegram.count(PhotoEntry) == 2
+
+
+async def test_an_image_sent_as_a_file_is_checked_by_its_content_not_its_name(telegram):
+    await telegram.ask(ALICE, "/newteam Red Rockets")
+    refused = await telegram.enter(ALICE, b"just some text\n", "/photo Fake", file_name="fake.jpg")
+    assert "That file is not a picture I can read; send a JPEG, PNG or WebP photo." in refused
+    assert "<code>/photo Sunrise over the Taff</code>" in refused
+    entered = await telegram.enter(ALICE, picture("PNG"), "/photo Lake", file_name="lake.txt")
+    assert "Entered photo #1 Lake" in entered
+    assert telegram.count(PhotoEntry) == 1
+
+
+async def test_an_oversized_photo_is_refused_without_being_downloaded(telegram):
+    await telegram.ask(ALICE, "/newteam Red Rockets")
+    # getFile says 11 MB, though the message did not tell the size.
+    big_photo = telegram.send_image(
+        ALICE, picture(), "/photo Huge", size=11 * MB, size_in_message=False
+    )
+    assert "That photo is over 10 MB" in (await telegram.reply_to(big_photo))["text"]
+    # The message itself says 25 MB: getFile (which refuses over 20 MB) is not even asked.
+    getfile_calls = len(telegram.api.called("getFile"))
+    huge_file = await telegram.enter(
+        ALICE, picture(), "/photo Huge", file_name="huge.jpg", size=25 * MB
+    )
+    assert "That photo is over 10 MB" in huge_file
+    assert len(telegram.api.called("getFile")) == getfile_calls
+    assert telegram.api.downloads == [] and telegram.count(PhotoEntry) == 0
+
+
+async def test_a_photo_without_caption_is_entered_when_its_sender_confirms(telegram):
+    await telegram.ask(ALICE, "/newteam Red Rockets")
+    ignored = telegram.send_image(ALICE, picture(colour="green"), chat=GROUP)
+    offer = await telegram.reply_to(telegram.send_image(ALICE, picture()))
+    assert "Enter this photo in the competition?" in offer["text"]
+    ((button,),) = offer["reply_markup"]["inline_keyboard"]
+    assert button["text"] == "Enter it" and button["callback_data"].startswith("photo-confirm:")
+    assert len(button["callback_data"].encode()) <= 64
+
+    not_yours = await telegram.press(BOB, button["callback_data"])
+    assert not_yours["text"] == "Only the person who sent this photo can enter it."
+    assert telegram.count(PhotoEntry) == 0
+
+    entered = await telegram.press(ALICE, button["callback_data"])
+    assert entered["text"] == "Entered photo #1 in the competition (1 of 3). Good luck!"
+    await telegram.message_saying(ALICE, "Entered photo #1 in the competition")
+    again = await telegram.press(ALICE, button["callback_data"])
+    assert again["text"] == "That photo is no longer waiting; please send it again."
+    assert telegram.count(PhotoEntry) == 1
+    assert telegram.api.replies_to(GROUP["id"], ignored["message"]["message_id"]) == []
+
+
+async def test_the_caption_of_a_confirmed_photo_is_its_title(telegram):
+    await telegram.ask(ALICE, "/newteam Red Rockets")
+    offer = await telegram.reply_to(telegram.send_image(ALICE, picture(), "Sunset ride"))
+    ((button,),) = offer["reply_markup"]["inline_keyboard"]
+    entered = await telegram.press(ALICE, button["callback_data"])
+    assert entered["text"].startswith("Entered photo #1 Sunset ride in the competition")
+
+
+async def test_the_winning_photo_is_announced_with_its_image_after_the_text(telegram):
+    await telegram.ask(BOB, "/newteam Blue Bears")
+    jpeg = picture("JPEG", "orange")
+    await telegram.enter(BOB, jpeg, "/photo Sunset ride")
+    await telegram.ask(ADA, "/admin photos winner 1")
+    announcement = await telegram.message_saying(GROUP, "The photo competition has a winner!")
+    assert "Sunset ride, by Bob." in announcement["text"] and "File:" not in announcement["text"]
+    assert await telegram.api.wait_for(lambda: telegram.api.photos_to(GROUP["id"])) == [jpeg]
+
+
+# -- the charity vote by buttons -------------------------------------------------------------
+
+
+async def open_vote(telegram: TelegramDriver) -> dict[str, Any]:
+    """Two teams, two charities, the vote opened by the admin: the group's announcement."""
+    await telegram.ask(ALICE, "/newteam Red Rockets")
+    await telegram.ask(BOB, "/newteam Blue Bears")
+    await telegram.ask(ADA, "/admin charity add WWF")
+    await telegram.ask(ADA, "/admin charity add Oxfam")
+    opened = await telegram.ask(ADA, "/admin vote open")
+    assert "The vote is open and announced." in opened["text"]
+    return await telegram.message_saying(GROUP, "Vote for our charity!")
+
+
+async def test_an_admin_opens_the_vote_and_the_group_gets_a_button_per_charity(telegram):
+    announcement = await open_vote(telegram)
+    assert announcement["reply_markup"] == {
+        "inline_keyboard": [
+            [{"text": "WWF", "callback_data": "vote #1"}],
+            [{"text": "Oxfam", "callback_data": "vote #2"}],
+        ]
+    }
+    ballot = await telegram.ask(ALICE, "/vote")
+    assert "You have not voted yet." in ballot["text"]
+    assert len(ballot["reply_markup"]["inline_keyboard"]) == 2
+
+
+async def test_votes_by_button_count_one_per_person_changes_and_double_presses_included(
+    telegram,
+):
+    await open_vote(telegram)
+    first = await telegram.press(ALICE, "vote #1", GROUP, query_id="q-alice")
+    assert first["text"] == "Your vote: WWF. You can change it until the vote closes."
+    again = await telegram.press(ALICE, "vote #1", GROUP, query_id="q-alice")
+    assert again.get("text", "") == ""
+    await telegram.press(BOB, "vote #2", GROUP)
+    changed = await telegram.press(BOB, "vote #1")
+    assert changed["text"].startswith("Your vote: WWF (changed).")
+    await telegram.message_saying(BOB, "Your vote: WWF (changed).")
+
+    await telegram.ask(ADA, "/admin vote close")
+    result = await telegram.message_saying(GROUP, "The charity vote is closed")
+    assert "WWF          2" in result["text"] and "Oxfam        0" in result["text"]
+    assert "WWF wins and receives the donation." in result["text"]
+    assert telegram.count(Ballot) == 2
+    # In the group each presser saw only a toast; the group saw only the announcements.
+    assert len(telegram.api.messages_to(GROUP["id"])) == 2
+    assert len(telegram.api.called("answerCallbackQuery")) == 4
+
+
+async def test_a_participant_pressing_an_admin_button_is_refused_with_no_effect(telegram):
+    await open_vote(telegram)
+    refused = await telegram.press(ALICE, "admin vote close", GROUP)
+    assert refused["text"] == "Only the challenge admins can do that."
+    unknown = await telegram.press(ALICE, "launch rockets", GROUP)
+    assert unknown["text"].startswith("I don't know the command 'launch'.")
+    voted = await telegram.press(ALICE, "vote #2", GROUP)
+    assert voted["text"].startswith("Your vote: Oxfam.")
+    assert len(telegram.api.messages_to(GROUP["id"])) == 1
+    assert len(telegram.api.called("answerCallbackQuery")) == 3
+
+
+async def test_a_button_press_delivered_again_after_a_restart_counts_once(
+    telegram, database_url, tmp_path, clock
+):
+    await open_vote(telegram)
+    press = telegram.press_update(ALICE, "vote #1", GROUP, "q-restart")
+    telegram.api.push(press)
+    await telegram.api.wait_for(lambda: telegram.api.answers_to("q-restart"))
+    await telegram.bot.stop()
+
+    telegram.api.push(press)
+    config = telegram_config(database_url, tmp_path, telegram.api)
+    telegram.bot = await start_bot(config, Secrets(telegram_bot_token=BOT_TOKEN), clock)
+    await telegram.api.wait_for(lambda: len(telegram.api.answers_to("q-restart")) == 2)
+    ballot = await telegram.ask(ALICE, "/vote")
+    assert "Your vote: WWF." in ballot["text"]
+    assert telegram.count(Ballot) == 1
+
+
+def test_a_button_whose_command_is_too_long_for_telegram_is_left_out():
+    reply = Reply((Buttons((Button("WWF", "vote #1"), Button("Long", "vote " + "x" * 60))),))
+    assert keyboard(reply) == [("WWF", "vote #1")]
+
+
+async def test_a_button_press_through_the_webhook_is_answered(webhook):
+    press = webhook.press_update(ALICE, "vote", None, "q-webhook")
+    assert await webhook.post_webhook(press, WEBHOOK_SECRET) == 200
+    (answer,) = await webhook.api.wait_for(lambda: webhook.api.answers_to("q-webhook"))
+    assert answer["text"] == "No charities are on the ballot yet; the admins will add them."

@@ -1,7 +1,8 @@
 """Telegram: the real python-telegram-bot Application, by polling or behind the bot's server.
 
-Translates command messages to neutral messages, and neutral replies to Telegram HTML sent as
-replies to the command. Decides nothing about the challenge.
+Translates command messages, photos and button presses to neutral messages, and neutral
+replies to Telegram HTML with inline keyboards, sent as replies to the command or as toasts to
+the presser. Decides nothing about the challenge.
 """
 
 import asyncio
@@ -10,6 +11,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Coroutine
 from dataclasses import dataclass
+from secrets import token_urlsafe
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,8 +21,14 @@ from telegram import (
     BotCommandScope,
     BotCommandScopeChat,
     BotCommandScopeDefault,
+    CallbackQuery,
+    Document,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
     Message,
+    PhotoSize,
     Update,
+    User,
 )
 from telegram.constants import ChatType, ParseMode
 from telegram.error import Forbidden, InvalidToken, TelegramError
@@ -28,25 +36,35 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
     filters,
 )
 
 from bot.config import Config, ConfigError
+from bot.domain.images import MAX_BYTES
 from bot.handlers.dispatch import Dispatcher
 from bot.handlers.help import ADMINS, EVERYONE
-from bot.messages import Incoming
+from bot.messages import Incoming, IncomingImage
 from bot.platforms.outbox import Outbox
 from bot.platforms.web import WebServer
-from bot.render.telegram import to_html
-from bot.replies import Attachment, Reply, ToCaller
+from bot.render.telegram import keyboard, to_html
+from bot.replies import Attachment, Button, Buttons, Example, Reply, Text, ToCaller
 
 PLATFORM = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 POLL_TIMEOUT_S = 30
-SEEN_UPDATES = 10_000
+SEEN_DELIVERIES = 10_000
 SEND_RETRIES = 3
+TOAST_MAX_CHARS = 200
+PHOTO_COMMAND = "photo"
+CONFIRM_PREFIX = "photo-confirm:"
+PENDING_PHOTOS = 1_000
+
+FETCH_FAILED = Reply((Text("I couldn't fetch that photo from Telegram; please send it again."),))
+CONFIRM_EXPIRED = "That photo is no longer waiting; please send it again."
+CONFIRM_NOT_YOURS = "Only the person who sent this photo can enter it."
 
 HELP_COMMAND = BotCommand("help", "the commands you may use, with an example each")
 
@@ -65,6 +83,15 @@ class TelegramSecrets:
 
     def __repr__(self) -> str:
         return "TelegramSecrets(***)"
+
+
+@dataclass(frozen=True)
+class PendingPhoto:
+    """A photo sent without `/photo`, kept until its sender confirms the entry."""
+
+    user_id: int
+    photo: PhotoSize
+    title: str
 
 
 def bot_commands(entries: tuple[tuple[str, str, str], ...]) -> list[BotCommand]:
@@ -108,10 +135,14 @@ class TelegramAdapter:
         self.secrets = secrets
         self.application = build_application(config, secrets.bot_token)
         # Edited messages and every other update kind match no handler: a command runs once.
+        new_message = filters.UpdateType.MESSAGE
+        self.application.add_handler(MessageHandler(new_message & filters.TEXT, self._on_message))
         self.application.add_handler(
-            MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, self._on_message)
+            MessageHandler(new_message & (filters.PHOTO | filters.Document.ALL), self._on_image)
         )
-        self._seen_updates: OrderedDict[int, None] = OrderedDict()
+        self.application.add_handler(CallbackQueryHandler(self._on_press))
+        self._seen_deliveries: OrderedDict[str, None] = OrderedDict()
+        self._pending_photos: OrderedDict[str, PendingPhoto] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
         outbox.register(PLATFORM, self)
 
@@ -194,54 +225,160 @@ class TelegramAdapter:
         user = message.from_user
         if user is None or user.is_bot:
             return
-        text = self._command_text(message)
-        if text is None:
+        text = self._command_text(message.text, message.chat.type)
+        if text is None or self._seen(str(update.update_id)):
             return
-        if self._seen(update.update_id):
-            log.info("repeated_telegram_update", extra={"update_id": update.update_id})
+        replies = await self._run(user, message.chat_id, text, str(update.update_id))
+        self._later(self._answer(message, user.id, replies))
+
+    async def _on_image(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A photo or file captioned `/photo TITLE` enters it; a bare private photo is offered."""
+        message = update.message
+        user = message.from_user
+        if user is None or user.is_bot:
             return
+        caption = message.caption or ""
+        text = self._command_text(caption, message.chat.type)
+        entering = text is not None and _command_word(text) == PHOTO_COMMAND
+        offering = not entering and bool(message.photo) and message.chat.type == ChatType.PRIVATE
+        if not (entering or offering) or self._seen(str(update.update_id)):
+            return
+        if offering:
+            self._later(self._answer(message, user.id, [self._offer(user.id, message, caption)]))
+            return
+        image = await self._fetch(message.photo[-1] if message.photo else message.document)
+        replies = (
+            [FETCH_FAILED]
+            if image is None
+            else await self._run(user, message.chat_id, text, str(update.update_id), image)
+        )
+        self._later(self._answer(message, user.id, replies))
+
+    async def _on_press(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button: its data runs as the presser's command; the query is always answered."""
+        query = update.callback_query
+        delivery_id = f"callback:{query.id}"
+        if query.message is None or not query.data or self._seen(delivery_id):
+            self._later(query.answer())
+            return
+        if query.data.startswith(CONFIRM_PREFIX):
+            await self._confirm(query, query.data.removeprefix(CONFIRM_PREFIX))
+            return
+        replies = await self._run(query.from_user, query.message.chat.id, query.data, delivery_id)
+        self._later(self._answer_press(query, replies))
+
+    def _offer(self, user_id: int, message: Message, caption: str) -> Reply:
+        """Keep the photo under a short token (a file id is too long for a button's data)."""
+        token = token_urlsafe(8)
+        self._pending_photos[token] = PendingPhoto(user_id, message.photo[-1], caption.strip())
+        if len(self._pending_photos) > PENDING_PHOTOS:
+            self._pending_photos.popitem(last=False)
+        return Reply(
+            (
+                Text("Enter this photo in the competition?"),
+                Buttons((Button("Enter it", CONFIRM_PREFIX + token),)),
+                Example("photo Sunrise over the Taff", "Or send it with a title as its caption"),
+            )
+        )
+
+    async def _confirm(self, query: CallbackQuery, token: str) -> None:
+        """The sender's press enters the kept photo, as `/photo TITLE` with it would."""
+        pending = self._pending_photos.get(token)
+        if pending is None or pending.user_id != query.from_user.id:
+            self._later(query.answer(CONFIRM_NOT_YOURS if pending else CONFIRM_EXPIRED))
+            return
+        image = await self._fetch(pending.photo)
+        if image is None:
+            self._later(self._answer_press(query, [FETCH_FAILED]))
+            return
+        del self._pending_photos[token]
+        text = f"{PHOTO_COMMAND} {pending.title}".strip()
+        delivery_id = f"callback:{query.id}"
+        replies = await self._run(query.from_user, query.message.chat.id, text, delivery_id, image)
+        self._later(self._answer_press(query, replies))
+
+    async def _fetch(self, attachment: PhotoSize | Document) -> IncomingImage | None:
+        """The file's bytes, or only its size when over the limit; None if Telegram failed."""
+        filename = (attachment.file_name or "") if isinstance(attachment, Document) else ""
+        if (attachment.file_size or 0) > MAX_BYTES:
+            return IncomingImage(None, attachment.file_size, filename)
+        try:
+            file = await attachment.get_file()
+            if (file.file_size or 0) > MAX_BYTES:
+                return IncomingImage(None, file.file_size, filename)
+            content = bytes(await file.download_as_bytearray())
+        except TelegramError as error:
+            log.warning("telegram_file_not_fetched", extra={"reason": error.message})
+            return None
+        return IncomingImage(content, len(content), filename)
+
+    async def _run(
+        self,
+        user: User,
+        chat_id: int,
+        text: str,
+        delivery_id: str,
+        image: IncomingImage | None = None,
+    ) -> list[Reply]:
+        """The command runs before the next update (and a webhook's 200); replies go after."""
         incoming = Incoming(
             platform=PLATFORM,
             user_id=str(user.id),
-            chat_id=str(message.chat_id),
+            chat_id=str(chat_id),
             text=text,
-            delivery_id=str(update.update_id),
+            delivery_id=delivery_id,
             display_name=user.full_name or user.username,
+            image=image,
         )
-        # The command runs before the next update (and a webhook's 200); replies are sent after.
-        replies = await asyncio.to_thread(self.dispatcher.handle, incoming)
-        self._later(self._answer(message, user.id, replies))
+        return await asyncio.to_thread(self.dispatcher.handle, incoming)
 
-    def _command_text(self, message: Message) -> str | None:
+    def _command_text(self, text: str, chat_type: str) -> str | None:
         """The text to run: any `/command` for this bot; plain words only in a private chat."""
-        text = message.text
         first = text.split(maxsplit=1)[0] if text.strip() else ""
         if first.startswith("/"):
             _, _, addressee = first.partition("@")
             return text if addressee.lower() in ("", self.username.lower()) else None
-        return text if message.chat.type == ChatType.PRIVATE else None
+        return text if chat_type == ChatType.PRIVATE else None
 
-    def _seen(self, update_id: int) -> bool:
+    def _seen(self, delivery_id: str) -> bool:
         """Telegram redelivers a webhook call it thinks failed; in-process memory of recent ids."""
-        if update_id in self._seen_updates:
+        if delivery_id in self._seen_deliveries:
+            log.info("repeated_telegram_update", extra={"delivery_id": delivery_id})
             return True
-        self._seen_updates[update_id] = None
-        if len(self._seen_updates) > SEEN_UPDATES:
-            self._seen_updates.popitem(last=False)
+        self._seen_deliveries[delivery_id] = None
+        if len(self._seen_deliveries) > SEEN_DELIVERIES:
+            self._seen_deliveries.popitem(last=False)
         return False
 
     # -- outgoing ----------------------------------------------------------------------------
 
     async def _answer(self, message: Message, user_id: int, replies: list[Reply]) -> None:
         """One HTML reply to the command; files to the caller's private chat; others outboxed."""
-        mine = [reply for reply in replies if isinstance(reply.audience, ToCaller)]
-        text = "\n\n".join(to_html(reply) for reply in mine)
+        mine = _to_caller(replies)
+        text = _html(mine)
         if text:
-            await message.reply_html(text, do_quote=True, allow_sending_without_reply=True)
+            await message.reply_html(
+                text,
+                do_quote=True,
+                allow_sending_without_reply=True,
+                reply_markup=_markup(mine),
+            )
+        for reply in mine:
+            await self._send_files_privately(message, user_id, reply)
+        await self._deliver_others(replies)
+
+    async def _answer_press(self, query: CallbackQuery, replies: list[Reply]) -> None:
+        """The first line as a toast only the presser sees; in a private chat, all of it too."""
+        mine = _to_caller(replies)
+        await query.answer(_toast(mine))
+        chat = query.message.chat
+        if chat.type == ChatType.PRIVATE:
+            await self._send(chat.id, mine)
+        await self._deliver_others(replies)
+
+    async def _deliver_others(self, replies: list[Reply]) -> None:
         for reply in replies:
-            if isinstance(reply.audience, ToCaller):
-                await self._send_files_privately(message, user_id, reply)
-            else:
+            if not isinstance(reply.audience, ToCaller):
                 await self.outbox.deliver(reply)
 
     async def _send_files_privately(self, message: Message, user_id: int, reply: Reply) -> None:
@@ -255,6 +392,16 @@ class TelegramAdapter:
                 do_quote=True,
             )
 
+    async def _send(self, chat_id: int | str, replies: list[Reply]) -> None:
+        """The replies as one HTML message with their buttons, then their files."""
+        text = _html(replies)
+        if text:
+            await self.application.bot.send_message(
+                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=_markup(replies)
+            )
+        for reply in replies:
+            await self._send_files(chat_id, reply)
+
     async def _send_files(self, chat_id: int | str, reply: Reply) -> None:
         bot = self.application.bot
         for part in reply.parts:
@@ -265,22 +412,51 @@ class TelegramAdapter:
             else:
                 await bot.send_document(chat_id, document=part.content, filename=part.filename)
 
-    def _later(self, work: Coroutine[Any, Any, None]) -> None:
+    def _later(self, work: Coroutine[Any, Any, object]) -> None:
         task = asyncio.get_running_loop().create_task(self._guarded(work))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     @staticmethod
-    async def _guarded(work: Coroutine[Any, Any, None]) -> None:
+    async def _guarded(work: Coroutine[Any, Any, object]) -> None:
         try:
             await work
         except Exception:
             log.exception("telegram_send_failed")
 
     async def post_to_chat(self, chat_id: str, reply: Reply) -> None:
-        await self.application.bot.send_message(chat_id, to_html(reply), parse_mode=ParseMode.HTML)
-        await self._send_files(chat_id, reply)
+        await self._send(chat_id, [reply])
 
     async def send_direct(self, user_id: str, reply: Reply) -> None:
         """A private chat's id is its user's id."""
         await self.post_to_chat(user_id, reply)
+
+
+def _to_caller(replies: list[Reply]) -> list[Reply]:
+    return [reply for reply in replies if isinstance(reply.audience, ToCaller)]
+
+
+def _html(replies: list[Reply]) -> str:
+    return "\n\n".join(text for text in map(to_html, replies) if text)
+
+
+def _markup(replies: list[Reply]) -> InlineKeyboardMarkup | None:
+    """Every reply's buttons, one per row; None when there are none."""
+    rows = [
+        [InlineKeyboardButton(label, callback_data=data)]
+        for reply in replies
+        for label, data in keyboard(reply)
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _toast(replies: list[Reply]) -> str:
+    """The first line of the first reply, short enough for answerCallbackQuery."""
+    first = replies[0].plain_text().split("\n", 1)[0] if replies else ""
+    return first if len(first) <= TOAST_MAX_CHARS else first[: TOAST_MAX_CHARS - 1] + "…"
+
+
+def _command_word(text: str) -> str:
+    """`photo` in `/photo@ChallengeBot Sunrise` or `photo Sunrise`."""
+    first = text.split(maxsplit=1)[0] if text.strip() else ""
+    return first.removeprefix("/").partition("@")[0].lower()

@@ -32,7 +32,9 @@ class FakeTelegramApi:
         self.calls: list[Call] = []  # answered normally
         self.refused: list[Call] = []  # answered with an error from `fail_next`
         self.updates: list[dict[str, Any]] = []
-        self.files: dict[str, bytes] = {}
+        self.files: dict[str, bytes] = {}  # sent by users (`add_file`) or uploaded by the bot
+        self.reported_sizes: dict[str, int] = {}  # what getFile says, when not the real size
+        self.downloads: list[str] = []  # file ids fetched from /file/bot<token>/...
         self.failures: dict[str, list[tuple[int, str, int | None]]] = {}
         self.url = ""
         self._queued = asyncio.Event()
@@ -61,6 +63,13 @@ class FakeTelegramApi:
         self.updates.append(update)
         self._queued.set()
 
+    def add_file(self, content: bytes, reported_size: int | None = None) -> str:
+        """A file a user sent, as Telegram keeps it; returns its file id."""
+        file_id = self._keep(content)
+        if reported_size is not None:
+            self.reported_sizes[file_id] = reported_size
+        return file_id
+
     def fail_next(
         self, method: str, status: int, description: str, retry_after: int | None = None
     ) -> None:
@@ -77,6 +86,15 @@ class FakeTelegramApi:
             p
             for p in self.messages_to(chat_id)
             if p.get("reply_parameters", {}).get("message_id") == message_id
+        ]
+
+    def answers_to(self, query_id: str) -> list[dict[str, Any]]:
+        """The answerCallbackQuery calls for one button press."""
+        return [p for p in self.called("answerCallbackQuery") if p["callback_query_id"] == query_id]
+
+    def photos_to(self, chat_id: int | str) -> list[bytes]:
+        return [
+            p["photo"]["content"] for p in self.called("sendPhoto") if p["chat_id"] == str(chat_id)
         ]
 
     async def wait_for(self, condition: Callable[[], Any], timeout: float = 5.0) -> Any:
@@ -133,7 +151,7 @@ class FakeTelegramApi:
             case "sendMessage":
                 return self._message(params, text=params["text"])
             case "sendDocument":
-                file_id = self._keep(params["document"])
+                file_id = self._keep(params["document"]["content"])
                 return self._message(
                     params,
                     document={
@@ -143,7 +161,7 @@ class FakeTelegramApi:
                     },
                 )
             case "sendPhoto":
-                file_id = self._keep(params["photo"])
+                file_id = self._keep(params["photo"]["content"])
                 size = {"file_id": file_id, "file_unique_id": file_id, "width": 960, "height": 540}
                 return self._message(params, photo=[size])
             case "getFile":
@@ -151,15 +169,15 @@ class FakeTelegramApi:
                 return {
                     "file_id": file_id,
                     "file_unique_id": file_id,
-                    "file_size": len(self.files[file_id]),
+                    "file_size": self.reported_sizes.get(file_id, len(self.files[file_id])),
                     "file_path": f"files/{file_id}",
                 }
             case _:  # setMyCommands, setWebhook, deleteWebhook, answerCallbackQuery, ...
                 return True
 
-    def _keep(self, upload: dict[str, Any]) -> str:
+    def _keep(self, content: bytes) -> str:
         file_id = f"file-{len(self.files) + 1}"
-        self.files[file_id] = upload["content"]
+        self.files[file_id] = content
         return file_id
 
     def _message(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:
@@ -178,6 +196,7 @@ class FakeTelegramApi:
         file_id = request.match_info["path"].removeprefix("files/")
         if file_id not in self.files:
             return web.Response(status=404)
+        self.downloads.append(file_id)
         return web.Response(body=self.files[file_id])
 
 
