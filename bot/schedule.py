@@ -85,16 +85,20 @@ class PostSchedule:
             coalesce=True,
             max_instances=1,
         )
-        self.scheduler.add_job(
-            self.post_final_report,
-            DateTrigger(run_date=self.final_report_due()),
-            id="final_report",
-            misfire_grace_time=grace,
-        )
-        if self.config.schedule.vote_closes is not None:
+        # A moment already past is left to catch_up_missed(), which knows the catch-up window.
+        now = datetime.now(self.zone)
+        if self.final_report_due() > now:
+            self.scheduler.add_job(
+                self.post_final_report,
+                DateTrigger(run_date=self.final_report_due()),
+                id="final_report",
+                misfire_grace_time=grace,
+            )
+        vote_closes = self.config.schedule.vote_closes
+        if vote_closes is not None and vote_closes > now:
             self.scheduler.add_job(
                 self.close_vote,
-                DateTrigger(run_date=self.config.schedule.vote_closes),
+                DateTrigger(run_date=vote_closes),
                 id="vote_close",
                 misfire_grace_time=None,  # closing late is still right; never skip it
             )
