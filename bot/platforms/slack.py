@@ -39,6 +39,9 @@ MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>[\s:,]*")
 SEEN_EVENTS = 10_000
 
 log = logging.getLogger(__name__)
+# Bolt logs a refused request with its body (users' words) at INFO; we log the refusal ourselves.
+BOLT_LOG = logging.getLogger("slack_bolt")
+BOLT_LOG.setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ class SlackAdapter:
             signing_secret=secrets.signing_secret,
             # Answer within the request itself: no ack polling, and the reply rides on the ack.
             process_before_response=True,
-            logger=logging.getLogger("slack_bolt"),
+            logger=BOLT_LOG,
         )
         self.command_prefix = f"{config.slack.command} "
         self.people: dict[str, SlackPerson] = {}
@@ -121,6 +124,8 @@ class SlackAdapter:
 
     async def handle_http(self, request: web.Request) -> web.Response:
         response = await self.app.async_dispatch(await to_bolt_request(request))
+        if response.status == 401:
+            log.warning("slack_request_refused", extra={"remote": request.remote})
         return await to_aiohttp_response(response)
 
     # -- incoming ----------------------------------------------------------------------------
