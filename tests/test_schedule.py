@@ -28,16 +28,23 @@ class RecordingChats:
 
     def __init__(self, failures: dict[str, int] | None = None) -> None:
         self.posts: list[tuple[str, Reply]] = []
+        self.files: list[tuple[str, Attachment]] = []
         self.failures = dict(failures or {})
 
-    async def post_to_chat(self, chat_id: str, reply: Reply) -> None:
+    async def open_direct(self, user_id: str) -> str:
+        return f"dm:{user_id}"
+
+    async def post_text(self, chat_id: str, reply: Reply) -> None:
         if self.failures.get(chat_id, 0) > 0:
             self.failures[chat_id] -= 1
             raise ConnectionError("the platform is down")
         self.posts.append((chat_id, reply))
 
-    async def send_direct(self, user_id: str, reply: Reply) -> None:
-        self.posts.append((f"dm:{user_id}", reply))
+    async def post_file(self, chat_id: str, attachment: Attachment) -> None:
+        self.files.append((chat_id, attachment))
+
+    async def was_posted(self, chat_id: str, post_key: str) -> bool | None:
+        return None
 
     def texts(self, chat_id: str) -> list[str]:
         return [render(reply) for chat, reply in self.posts if chat == chat_id]

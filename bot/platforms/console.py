@@ -16,6 +16,7 @@ from bot.replies import Attachment, Reply, ToCaller
 
 PLATFORM = "console"
 DEFAULT_USER = "guest"
+DIRECT = "@"  # marks a direct conversation among chat ids
 
 
 class Console:
@@ -162,8 +163,18 @@ class InlineChat:
     console: Console
     platform: str
 
-    async def post_to_chat(self, chat_id: str, reply: Reply) -> None:
-        self.console.show(reply, label=f"[to {self.platform} {chat_id}]")
+    async def open_direct(self, user_id: str) -> str:
+        return DIRECT + user_id
 
-    async def send_direct(self, user_id: str, reply: Reply) -> None:
-        self.console.show(reply, label=f"[direct message to {self.platform} {user_id}]")
+    async def post_text(self, chat_id: str, reply: Reply) -> None:
+        if chat_id.startswith(DIRECT):
+            label = f"[direct message to {self.platform} {chat_id.removeprefix(DIRECT)}]"
+        else:
+            label = f"[to {self.platform} {chat_id}]"
+        self.console.show(reply, label=label)
+
+    async def post_file(self, chat_id: str, attachment: Attachment) -> None:
+        """Saved by `show` with the text already."""
+
+    async def was_posted(self, chat_id: str, post_key: str) -> bool | None:
+        return None

@@ -28,7 +28,7 @@ from bot.config import Config
 from bot.domain.images import MAX_BYTES
 from bot.handlers.dispatch import Dispatcher
 from bot.messages import Incoming, IncomingImage
-from bot.platforms.outbox import Outbox
+from bot.platforms.outbox import MaybeSent, Outbox
 from bot.render.slack import BUTTON_ACTION_PREFIX, to_message
 from bot.replies import Attachment, Reply, ToCaller
 
@@ -37,6 +37,8 @@ EVENTS_PATH = "/slack/events"
 LOG_COMMAND = "/log"
 MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>[\s:,]*")
 SEEN_EVENTS = 10_000
+POST_METADATA = "challenge_post"
+HISTORY_LOOKBACK = 20
 
 log = logging.getLogger(__name__)
 # Bolt logs a refused request with its body (users' words) at INFO; we log the refusal ourselves.
@@ -310,11 +312,41 @@ class SlackAdapter:
             title=attachment.filename,
         )
 
-    async def post_to_chat(self, chat_id: str, reply: Reply) -> None:
-        await self.client.chat_postMessage(channel=chat_id, **self._merge([reply]))
-        for part in reply.parts:
-            if isinstance(part, Attachment):
-                await self._upload(chat_id, part)
+    # -- the outbox's sender ------------------------------------------------------------------
 
-    async def send_direct(self, user_id: str, reply: Reply) -> None:
-        await self.post_to_chat(await self._dm_channel(user_id), reply)
+    async def open_direct(self, user_id: str) -> str:
+        return await self._dm_channel(user_id)
+
+    async def post_text(self, chat_id: str, reply: Reply) -> None:
+        """The message; a ledger post carries its key as metadata, so that `was_posted` can
+        find it after a time-out."""
+        metadata = (
+            {"event_type": POST_METADATA, "event_payload": {"post_key": reply.post_key}}
+            if reply.post_key
+            else None
+        )
+        try:
+            await self.client.chat_postMessage(
+                channel=chat_id, metadata=metadata, **self._merge([reply])
+            )
+        except TimeoutError as error:
+            raise MaybeSent from error
+
+    async def post_file(self, chat_id: str, attachment: Attachment) -> None:
+        try:
+            await self._upload(chat_id, attachment)
+        except TimeoutError as error:
+            raise MaybeSent from error
+
+    async def was_posted(self, chat_id: str, post_key: str) -> bool | None:
+        try:
+            response = await self.client.conversations_history(
+                channel=chat_id, limit=HISTORY_LOOKBACK, include_all_metadata=True
+            )
+        except Exception:
+            log.warning("slack_history_unavailable", extra={"channel": chat_id})
+            return None
+        return any(
+            (message.get("metadata") or {}).get("event_payload", {}).get("post_key") == post_key
+            for message in response.get("messages", [])
+        )

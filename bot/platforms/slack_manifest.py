@@ -7,10 +7,12 @@ from bot.platforms.slack import EVENTS_PATH, LOG_COMMAND
 
 BOT_SCOPES = (
     "app_mentions:read",  # @bot standings in a channel
+    "channels:history",  # after a time-out: was the leaderboard posted? (never post twice)
     "chat:write",  # replies, announcements, leaderboards
     "commands",  # the slash commands
     "files:read",  # photos shared in the DM for the competition
     "files:write",  # the export and the charts
+    "groups:history",  # the same check in private announcement channels
     "im:history",  # commands typed in the DM with the bot
     "im:write",  # opening that DM to send a file or a notice
     "users:read",  # display name and time zone

@@ -31,7 +31,7 @@ from telegram import (
     User,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import Forbidden, InvalidToken, TelegramError
+from telegram.error import Forbidden, InvalidToken, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -47,7 +47,7 @@ from bot.domain.images import MAX_BYTES
 from bot.handlers.dispatch import Dispatcher
 from bot.handlers.help import ADMINS, EVERYONE
 from bot.messages import Incoming, IncomingImage
-from bot.platforms.outbox import Outbox
+from bot.platforms.outbox import MaybeSent, Outbox
 from bot.platforms.web import WebServer
 from bot.render.telegram import keyboard, to_html
 from bot.replies import Attachment, Button, Buttons, Example, Reply, Text, ToCaller
@@ -403,14 +403,19 @@ class TelegramAdapter:
             await self._send_files(chat_id, reply)
 
     async def _send_files(self, chat_id: int | str, reply: Reply) -> None:
-        bot = self.application.bot
         for part in reply.parts:
-            if not isinstance(part, Attachment):
-                continue
-            if part.media_type.startswith("image/"):
-                await bot.send_photo(chat_id, photo=part.content, filename=part.filename)
-            else:
-                await bot.send_document(chat_id, document=part.content, filename=part.filename)
+            if isinstance(part, Attachment):
+                await self._send_file(chat_id, part)
+
+    async def _send_file(self, chat_id: int | str, attachment: Attachment) -> None:
+        """Images as photos, anything else as a document."""
+        bot = self.application.bot
+        if attachment.media_type.startswith("image/"):
+            await bot.send_photo(chat_id, photo=attachment.content, filename=attachment.filename)
+        else:
+            await bot.send_document(
+                chat_id, document=attachment.content, filename=attachment.filename
+            )
 
     def _later(self, work: Coroutine[Any, Any, object]) -> None:
         task = asyncio.get_running_loop().create_task(self._guarded(work))
@@ -424,12 +429,40 @@ class TelegramAdapter:
         except Exception:
             log.exception("telegram_send_failed")
 
-    async def post_to_chat(self, chat_id: str, reply: Reply) -> None:
-        await self._send(chat_id, [reply])
+    # -- the outbox's sender ------------------------------------------------------------------
 
-    async def send_direct(self, user_id: str, reply: Reply) -> None:
+    async def open_direct(self, user_id: str) -> str:
         """A private chat's id is its user's id."""
-        await self.post_to_chat(user_id, reply)
+        return user_id
+
+    async def post_text(self, chat_id: str, reply: Reply) -> None:
+        text = _html([reply])
+        if not text:
+            return
+        try:
+            await self.application.bot.send_message(
+                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=_markup([reply])
+            )
+        except TimedOut as error:
+            raise _maybe_sent(error) from error
+
+    async def post_file(self, chat_id: str, attachment: Attachment) -> None:
+        try:
+            await self._send_file(chat_id, attachment)
+        except TimedOut as error:
+            raise _maybe_sent(error) from error
+
+    async def was_posted(self, chat_id: str, post_key: str) -> bool | None:
+        """The Bot API cannot read a chat's history: never known."""
+        return None
+
+
+def _maybe_sent(error: TimedOut) -> Exception:
+    """A time-out before the request left (connecting, or waiting for a free connection)
+    surely sent nothing and may be retried; after it left, Telegram may have posted it."""
+    if type(error.__cause__).__name__ in ("ConnectTimeout", "PoolTimeout"):
+        return error
+    return MaybeSent()
 
 
 def _to_caller(replies: list[Reply]) -> list[Reply]:

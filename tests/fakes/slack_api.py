@@ -23,6 +23,7 @@ class FakeSlackApi:
     people: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     uploads: dict[str, bytes] = field(default_factory=dict)
+    posted: list[dict[str, Any]] = field(default_factory=list)  # messages that were carried out
     # method -> list of (status, headers, body) to answer before answering normally
     failures: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = field(
         default_factory=dict
@@ -77,7 +78,7 @@ class FakeSlackApi:
             params = json.loads(raw or b"{}")
         else:
             params = {**request.query, **dict(parse_qsl(raw.decode()))}
-        for key in ("blocks", "attachments", "files"):
+        for key in ("blocks", "attachments", "files", "metadata"):
             if isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])
         self.calls.append(Call(method, params))
@@ -85,6 +86,8 @@ class FakeSlackApi:
         if pending:
             status, headers, body = pending.pop(0)
             return web.json_response(body, status=status, headers=headers)
+        if method == "chat.postMessage":
+            self.posted.append(params)
         return web.json_response(self._answer(method, params))
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -123,6 +126,17 @@ class FakeSlackApi:
                     "ok": True,
                     "upload_url": f"{self.url}/upload/{file_id}",
                     "file_id": file_id,
+                }
+            case "conversations.history":
+                channel = params.get("channel")
+                mine = [p for p in reversed(self.posted) if p.get("channel") == channel]
+                limit = int(params.get("limit", 100))
+                return {
+                    "ok": True,
+                    "messages": [
+                        {"type": "message", "text": p.get("text"), "metadata": p.get("metadata")}
+                        for p in mine[:limit]
+                    ],
                 }
             case "apps.connections.open":
                 return {"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"}
