@@ -90,7 +90,7 @@ async def start_bot(
     config: Config,
     secrets: Secrets,
     clock: Clock = utc_now,
-    outbox_backoff_s: float = 1.0,
+    outbox_backoff_s: float = 2.0,
     start_schedule: bool = True,
 ) -> RunningBot:
     """Open the database, start the enabled platforms and (unless told not to yet, so that

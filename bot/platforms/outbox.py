@@ -45,7 +45,7 @@ class Outbox:
         self,
         config: Config,
         on_posted: Callable[[str], Awaitable[None]] | None = None,
-        attempts: int = 4,
+        attempts: int = 6,
         first_backoff_s: float = 1.0,
     ) -> None:
         self.config = config
