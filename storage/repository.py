@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -534,6 +534,21 @@ def export_rows(session: Session, season_id: int) -> list[ExportRow]:
     ]
 
 
+def _kind_sums(live: Any, key: Any) -> Any:
+    """Distance per kind and in all, grouped by `key` (a participant or a team)."""
+    per_kind = [
+        func.sum(
+            case((live.c.kind == column.removesuffix("_m"), live.c.distance_m), else_=0)
+        ).label(column)
+        for column in KIND_COLUMNS
+    ]
+    return (
+        select(key.label("key"), *per_kind, func.sum(live.c.distance_m).label("total_m"))
+        .group_by(key)
+        .subquery()
+    )
+
+
 def rebuild_totals(session: Session, season_id: int) -> None:
     """Recompute every running total of a season from its activities (bulk loads, repairs)."""
     team_ids = select(Team.id).where(Team.season_id == season_id).scalar_subquery()
@@ -569,23 +584,25 @@ def rebuild_totals(session: Session, season_id: int) -> None:
             ),
         )
     )
-    for column in (*KIND_COLUMNS, "total_m"):
-        kind = column.removesuffix("_m")
-        condition = [] if column == "total_m" else [live.c.kind == kind]
-        per_person = (
-            select(func.coalesce(func.sum(live.c.distance_m), 0))
-            .where(live.c.participant_id == ParticipantTotal.participant_id, *condition)
-            .scalar_subquery()
+    # Sum once per person and per team, then update from those sums (UPDATE ... FROM).
+    session.execute(
+        update(Team)
+        .where(Team.season_id == season_id)
+        .values(run_m=0, walk_m=0, cycle_m=0, total_m=0)
+    )
+    people = _kind_sums(live, live.c.participant_id)
+    session.execute(
+        update(ParticipantTotal)
+        .where(
+            ParticipantTotal.season_id == season_id,
+            ParticipantTotal.participant_id == people.c.key,
         )
-        session.execute(
-            update(ParticipantTotal)
-            .where(ParticipantTotal.season_id == season_id)
-            .values({column: per_person})
-        )
-        per_team = (
-            select(func.coalesce(func.sum(live.c.distance_m), 0))
-            .where(live.c.team_id == Team.id, *condition)
-            .scalar_subquery()
-        )
-        session.execute(update(Team).where(Team.season_id == season_id).values({column: per_team}))
+        .values({column: people.c[column] for column in (*KIND_COLUMNS, "total_m")})
+    )
+    teams = _kind_sums(live, live.c.team_id)
+    session.execute(
+        update(Team)
+        .where(Team.id == teams.c.key)
+        .values({column: teams.c[column] for column in (*KIND_COLUMNS, "total_m")})
+    )
     session.expire_all()
