@@ -1,7 +1,9 @@
 """Engines, sessions and migrations for SQLite and PostgreSQL."""
 
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 from alembic import command
@@ -11,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+_SQLITE_TURNS: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = weakref.WeakKeyDictionary()
 
 
 def make_engine(url: str) -> Engine:
@@ -49,8 +52,16 @@ def make_sessions(engine: Engine) -> sessionmaker[Session]:
 @contextmanager
 def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work commits together at the end, or not at all."""
-    with sessions.begin() as session:
+    with _writer_turn(sessions.kw.get("bind")), sessions.begin() as session:
         yield session
+
+
+def _writer_turn(engine: Engine | None) -> AbstractContextManager[object]:
+    """On SQLite, this process's transactions queue for the one write lock in order: left to
+    the busy timeout they would sleep and retry, and a few would wait for seconds."""
+    if engine is None or engine.dialect.name != "sqlite":
+        return nullcontext()
+    return _SQLITE_TURNS.setdefault(engine, threading.Lock())
 
 
 def migrate(engine: Engine) -> None:

@@ -108,7 +108,10 @@ def accounts_of(session: Session, participant_id: int) -> tuple[tuple[str, str],
 
 
 def lock_participant(session: Session, participant_id: int) -> None:
-    """Serialise one participant's changes (a double-tapped /log, a log racing an undo)."""
+    """Serialise one participant's changes (a double-tapped /log, a log racing an undo).
+    SQLite's immediate transactions already run one at a time."""
+    if session.get_bind().dialect.name == "sqlite":
+        return
     session.execute(for_update(select(Participant.id).where(Participant.id == participant_id)))
 
 
@@ -439,22 +442,27 @@ class PersonRow:
 
 
 def top_people(session: Session, season_id: int, limit: int) -> list[PersonRow]:
+    """The people with the most km, each with their current team (if any), in one query."""
+    current = (
+        select(Membership.participant_id, Team.name)
+        .join(Team, Team.id == Membership.team_id)
+        .where(Membership.season_id == season_id, Membership.left_at.is_(None))
+        .subquery()
+    )
     rows = session.execute(
-        select(ParticipantTotal.participant_id, Participant.display_name, ParticipantTotal.total_m)
+        select(
+            ParticipantTotal.participant_id,
+            Participant.display_name,
+            current.c.name,
+            ParticipantTotal.total_m,
+        )
         .join(Participant, Participant.id == ParticipantTotal.participant_id)
+        .outerjoin(current, current.c.participant_id == ParticipantTotal.participant_id)
         .where(ParticipantTotal.season_id == season_id)
         .order_by(ParticipantTotal.total_m.desc(), Participant.display_name)
         .limit(limit)
     ).all()
-    return [
-        PersonRow(pid, name, _team_name_of(session, season_id, pid), int(total))
-        for pid, name, total in rows
-    ]
-
-
-def _team_name_of(session: Session, season_id: int, participant_id: int) -> str | None:
-    team = current_team(session, season_id, participant_id)
-    return team.name if team else None
+    return [PersonRow(pid, name, team, int(total)) for pid, name, team, total in rows]
 
 
 @dataclass(frozen=True)
