@@ -9,6 +9,8 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
+from tests.fakes.local_server import serve_locally
+
 BOT_USER = "UBOT"
 
 
@@ -44,12 +46,7 @@ class FakeSlackApi:
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         app.router.add_get("/files/{name}", self._serve_file)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        self._runner, self.url = await serve_locally(app)
 
     async def stop(self) -> None:
         for socket in self._sockets:

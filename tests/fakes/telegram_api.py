@@ -11,6 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.local_server import serve_locally
+
 BOT_ID = 7_000_001
 BOT_USERNAME = "ChallengeBot"
 EMPTY_POLL_S = 0.2  # getUpdates answers this soon when nothing is queued, whatever the timeout
@@ -45,12 +47,7 @@ class FakeTelegramApi:
         app = web.Application(client_max_size=60 * 1024**2)
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        self._runner, self.url = await serve_locally(app)
 
     async def stop(self) -> None:
         if self._runner:
