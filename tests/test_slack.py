@@ -16,6 +16,7 @@ from PIL import Image
 
 from bot.app import RunningBot, Secrets, start_bot
 from tests.conftest import Clock, make_config
+from tests.fakes.platform_requests import slash_command_body
 from tests.fakes.slack_api import FakeSlackApi, signed_headers
 
 SIGNING_SECRET = "test-signing-secret"
@@ -44,23 +45,7 @@ class SlackDriver:
     async def command(self, user: str, text: str, command: str = "/challenge") -> dict[str, Any]:
         """A slash command; returns the ephemeral reply carried by the ack."""
         self._triggers += 1
-        body = urlencode(
-            {
-                "token": "legacy",
-                "team_id": "T1",
-                "team_domain": "acme",
-                "channel_id": "C0GENERAL",
-                "channel_name": "general",
-                "user_id": user,
-                "user_name": user.lower(),
-                "command": command,
-                "text": text,
-                "api_app_id": "A1",
-                "is_enterprise_install": "false",
-                "response_url": f"{self.api.url}/response/{self._triggers}",
-                "trigger_id": f"trigger-{self._triggers}",
-            }
-        )
+        body = slash_command_body(user, text, command, self._triggers)
         headers = {
             "Content-Type": "application/x-www-form-urlencoded",
             **signed_headers(SIGNING_SECRET, body),

@@ -16,6 +16,27 @@ TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 FORM = "application/x-www-form-urlencoded"
 
 
+def slash_command_body(user: str, text: str, command: str, number: int) -> str:
+    """A slash command as Slack posts it: form-encoded, with a unique trigger id."""
+    return urlencode(
+        {
+            "token": "legacy",
+            "team_id": "T1",
+            "team_domain": "acme",
+            "channel_id": "C0GENERAL",
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "A1",
+            "is_enterprise_install": "false",
+            "response_url": f"https://hooks.slack.com/commands/T1/{number}/x",
+            "trigger_id": f"trigger-{number}-{time.time_ns()}",
+        }
+    )
+
+
 @dataclass(frozen=True)
 class Answer:
     """The bot's HTTP answer: its status and body."""
@@ -53,24 +74,7 @@ class SlackRequests:
             return Answer(response.status, await response.text())
 
     def command_body(self, user: str, text: str, command: str = "/challenge") -> str:
-        number = next(self._ids)
-        return urlencode(
-            {
-                "token": "legacy",
-                "team_id": "T1",
-                "team_domain": "acme",
-                "channel_id": "C0GENERAL",
-                "channel_name": "general",
-                "user_id": user,
-                "user_name": user.lower(),
-                "command": command,
-                "text": text,
-                "api_app_id": "A1",
-                "is_enterprise_install": "false",
-                "response_url": f"https://hooks.slack.com/commands/T1/{number}/x",
-                "trigger_id": f"trigger-{number}-{time.time_ns()}",
-            }
-        )
+        return slash_command_body(user, text, command, next(self._ids))
 
     async def command(self, user: str, text: str, command: str = "/challenge") -> Answer:
         """A slash command; the reply to the caller rides on the answer."""
