@@ -99,6 +99,11 @@ class Reply:
         return "\n".join(lines)
 
 
+def to_caller(replies: list[Reply]) -> list[Reply]:
+    """The replies meant only for the person who sent the command."""
+    return [reply for reply in replies if isinstance(reply.audience, ToCaller)]
+
+
 def say(*lines: str, example: str | None = None) -> Reply:
     """A reply to the caller made of text lines and, optionally, a command example."""
     parts: list[Part] = [Text(line) for line in lines]

@@ -16,7 +16,7 @@ from PIL import Image
 
 from bot.app import RunningBot, Secrets, start_bot
 from tests.conftest import Clock, make_config
-from tests.fakes.platform_requests import slash_command_body
+from tests.fakes.platform_requests import button_press_body, slash_command_body
 from tests.fakes.slack_api import FakeSlackApi, signed_headers
 
 SIGNING_SECRET = "test-signing-secret"
@@ -324,29 +324,10 @@ async def wait_for(condition, seconds: float = 5.0) -> None:
 
 
 async def press(slack: SlackDriver, user: str, button: dict[str, Any], channel: str) -> int:
-    """A block_actions interactivity payload, as Slack posts it (form field `payload`)."""
-    payload = {
-        "type": "block_actions",
-        "user": {"id": user, "username": user.lower(), "team_id": "T1"},
-        "api_app_id": "A1",
-        "team": {"id": "T1", "domain": "acme"},
-        "channel": {"id": channel, "name": "announcements"},
-        "container": {"type": "message", "message_ts": "1.2", "channel_id": channel},
-        "trigger_id": f"trigger-press-{time.time_ns()}",
-        "response_url": f"{slack.api.url}/response/press",
-        "actions": [
-            {
-                "type": "button",
-                "action_id": button["action_id"],
-                "block_id": "b1",
-                "text": button["text"],
-                "value": button["value"],
-                "action_ts": f"{time.time():.6f}",
-            }
-        ],
-    }
-    body = urlencode({"payload": json.dumps(payload)})
-    response = await slack.post(body, "application/x-www-form-urlencoded")
+    """`user` presses `button` (as found in a message's blocks) in `channel`."""
+    response = await slack.post(
+        button_press_body(user, button, channel), "application/x-www-form-urlencoded"
+    )
     await slack.settle()
     return response.status
 

@@ -8,10 +8,9 @@ from sqlalchemy.orm import Session
 from bot.charts import team_ranking_png
 from bot.commands import AdminFinish, AdminPost
 from bot.config import Config
-from bot.domain.money import donation
 from bot.handlers import format
 from bot.handlers.context import Context
-from bot.handlers.standings import competition_ranks, headcount, kinds_table
+from bot.handlers.standings import competition_ranks, headcount, kinds_table, season_so_far
 from bot.replies import Attachment, Heading, Reply, Table, Text, ToAnnouncementChats, say
 from storage import charity_vote as outcomes
 from storage import repository as repo
@@ -68,8 +67,7 @@ def leaderboard(session: Session, config: Config, season_id: int, day: date) -> 
 def final_report(session: Session, config: Config, season_id: int) -> Reply:
     """The season's result: km per kind, people, teams, laps of the Earth, the donation."""
     season = config.season
-    sums = repo.season_sums(session, season_id)
-    amount = donation(sums.total_m, season.donation_per_km, season.donation_cap)
+    sums, amount = season_so_far(session, season, season_id)
     state = outcomes.outcome(session, season_id)
     charity = outcomes.charity_name(session, state.charity_id) or "the charity chosen by vote"
     photo_winner: tuple[Text, ...] = ()
@@ -132,8 +130,7 @@ def _already(what: str, ctx: Context, key: str) -> str:
 
 def _so_far(session: Session, config: Config, season_id: int) -> Text:
     season = config.season
-    sums = repo.season_sums(session, season_id)
-    amount = donation(sums.total_m, season.donation_per_km, season.donation_cap)
+    sums, amount = season_so_far(session, season, season_id)
     return Text(
         f"{format.km(sums.total_m)} so far, {format.money(amount, season.currency)} for charity, "
         f"{format.times_around_earth(sums.total_m)} times around the Earth."

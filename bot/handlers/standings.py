@@ -1,8 +1,11 @@
 """Where everyone stands: me, standings, totals. Read from running totals only."""
 
+from decimal import Decimal
+
 from sqlalchemy.orm import Session
 
 from bot.commands import Me, Standings, Totals
+from bot.config import SeasonConfig
 from bot.domain.money import donation
 from bot.handlers import format
 from bot.handlers.context import Context
@@ -116,8 +119,7 @@ def _people_standings(ctx: Context) -> Reply:
 
 def show_totals(ctx: Context, _command: Totals) -> Reply:
     session, season_id, season = ctx.session, ctx.season_id, ctx.config.season
-    sums = repo.season_sums(session, season_id)
-    amount = donation(sums.total_m, season.donation_per_km, season.donation_cap)
+    sums, amount = season_so_far(session, season, season_id)
     rate = f"{season.currency} {season.donation_per_km} per km"
     capped = (
         " (the cap)" if season.donation_cap is not None and amount == season.donation_cap else ""
@@ -131,6 +133,14 @@ def show_totals(ctx: Context, _command: Totals) -> Reply:
             Text(f"That's {format.times_around_earth(sums.total_m)} times around the Earth."),
         )
     )
+
+
+def season_so_far(
+    session: Session, season: SeasonConfig, season_id: int
+) -> tuple[repo.SeasonSums, Decimal]:
+    """The season's distance per kind and the donation it earns so far."""
+    sums = repo.season_sums(session, season_id)
+    return sums, donation(sums.total_m, season.donation_per_km, season.donation_cap)
 
 
 def kinds_table(run_m: int, walk_m: int, cycle_m: int, with_total: bool = False) -> Table:

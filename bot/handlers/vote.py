@@ -184,14 +184,13 @@ def close_vote(session: Session, season_id: int, now: datetime) -> list[Reply]:
         return []
     state.vote_closed_at = now
     counts = votes.counts(session, season_id)
-    top = counts[0].votes if counts else 0
-    leaders = [row.charity for row in counts if row.votes == top]
+    leaders = _leaders(counts)
     table = Table(
         ("charity", "votes"),
         tuple((row.charity.name, str(row.votes)) for row in counts),
         right_aligned=frozenset({1}),
     )
-    if len(leaders) == 1 and top > 0:
+    if len(leaders) == 1 and counts[0].votes > 0:
         state.charity_id = leaders[0].id
         verdict = Text(f"{leaders[0].name} wins and receives the donation. Thank you for voting!")
     else:
@@ -211,9 +210,7 @@ def settle_winner(ctx: Context, command: AdminVoteWinner) -> list[Reply]:
     if state.charity_id is not None:
         winner = votes.charity_name(ctx.session, state.charity_id)
         return [say(f"{winner} already won the vote; there is no tie to settle.", example="vote")]
-    counts = votes.counts(ctx.session, ctx.season_id)
-    top = counts[0].votes if counts else 0
-    tied = [row.charity for row in counts if row.votes == top]
+    tied = _leaders(votes.counts(ctx.session, ctx.season_id))
     charity = next((c for c in tied if c.name_key == name_key(command.name)), None)
     if charity is None:
         names = ", ".join(c.name for c in tied)
@@ -232,6 +229,11 @@ def settle_winner(ctx: Context, command: AdminVoteWinner) -> list[Reply]:
         ),
         say(f"{charity.name} is the winner, announced."),
     ]
+
+
+def _leaders(counts: list[votes.Count]) -> list[Charity]:
+    """The charities with the most votes (several when tied); counts are sorted, most first."""
+    return [row.charity for row in counts if row.votes == counts[0].votes] if counts else []
 
 
 def _ballot_buttons(ballot: list[Charity]) -> Buttons:

@@ -30,7 +30,7 @@ from bot.handlers.dispatch import Dispatcher
 from bot.messages import Incoming, IncomingImage
 from bot.platforms.outbox import MaybeSent, Outbox
 from bot.render.slack import BUTTON_ACTION_PREFIX, to_message
-from bot.replies import Attachment, Reply, ToCaller
+from bot.replies import Attachment, Reply, ToCaller, to_caller
 
 PLATFORM = "slack"
 EVENTS_PATH = "/slack/events"
@@ -144,7 +144,7 @@ class SlackAdapter:
             user_id, command.get("channel_id", ""), text, command.get("trigger_id", "")
         )
         replies = await self._run(incoming)
-        mine = [reply for reply in replies if isinstance(reply.audience, ToCaller)]
+        mine = to_caller(replies)
         if mine:
             await ack(response_type="ephemeral", **self._merge(mine))
         else:
@@ -162,7 +162,7 @@ class SlackAdapter:
         press = body.get("trigger_id") or action.get("action_ts", "")
         incoming = await self._incoming(user_id, channel, action.get("value", ""), f"press:{press}")
         replies = await self._run(incoming)
-        mine = [reply for reply in replies if isinstance(reply.audience, ToCaller)]
+        mine = to_caller(replies)
         if mine and channel:
             await self.client.chat_postEphemeral(channel=channel, user=user_id, **self._merge(mine))
         await self._after_reply(user_id, replies)
@@ -196,7 +196,7 @@ class SlackAdapter:
             image = await self._download(event["files"][0])
             incoming = dataclasses.replace(incoming, image=image)
         replies = await self._run(incoming)
-        mine = [reply for reply in replies if isinstance(reply.audience, ToCaller)]
+        mine = to_caller(replies)
         if mine:
             message = self._merge(mine)
             if reply_in_channel:

@@ -50,7 +50,7 @@ from bot.messages import Incoming, IncomingImage
 from bot.platforms.outbox import MaybeSent, Outbox
 from bot.platforms.web import WebServer
 from bot.render.telegram import keyboard, to_html
-from bot.replies import Attachment, Button, Buttons, Example, Reply, Text, ToCaller
+from bot.replies import Attachment, Button, Buttons, Example, Reply, Text, ToCaller, to_caller
 
 PLATFORM = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -354,7 +354,7 @@ class TelegramAdapter:
 
     async def _answer(self, message: Message, user_id: int, replies: list[Reply]) -> None:
         """One HTML reply to the command; files to the caller's private chat; others outboxed."""
-        mine = _to_caller(replies)
+        mine = to_caller(replies)
         text = _html(mine)
         if text:
             await message.reply_html(
@@ -369,7 +369,7 @@ class TelegramAdapter:
 
     async def _answer_press(self, query: CallbackQuery, replies: list[Reply]) -> None:
         """The first line as a toast only the presser sees; in a private chat, all of it too."""
-        mine = _to_caller(replies)
+        mine = to_caller(replies)
         await query.answer(_toast(mine))
         chat = query.message.chat
         if chat.type == ChatType.PRIVATE:
@@ -463,10 +463,6 @@ def _maybe_sent(error: TimedOut) -> Exception:
     if type(error.__cause__).__name__ in ("ConnectTimeout", "PoolTimeout"):
         return error
     return MaybeSent()
-
-
-def _to_caller(replies: list[Reply]) -> list[Reply]:
-    return [reply for reply in replies if isinstance(reply.audience, ToCaller)]
 
 
 def _html(replies: list[Reply]) -> str:

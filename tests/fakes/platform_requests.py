@@ -37,6 +37,31 @@ def slash_command_body(user: str, text: str, command: str, number: int) -> str:
     )
 
 
+def button_press_body(user: str, button: dict[str, Any], channel: str) -> str:
+    """A `block_actions` interactivity payload, as Slack posts it (form field `payload`)."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "team_id": "T1"},
+        "api_app_id": "A1",
+        "team": {"id": "T1", "domain": "acme"},
+        "channel": {"id": channel, "name": "announcements"},
+        "container": {"type": "message", "message_ts": "1.2", "channel_id": channel},
+        "trigger_id": f"trigger-press-{time.time_ns()}",
+        "response_url": "https://hooks.slack.com/actions/T1/press/x",
+        "actions": [
+            {
+                "type": "button",
+                "action_id": button["action_id"],
+                "block_id": "b1",
+                "text": button["text"],
+                "value": button["value"],
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
 @dataclass(frozen=True)
 class Answer:
     """The bot's HTTP answer: its status and body."""
@@ -109,27 +134,12 @@ class SlackRequests:
 
     async def press(self, user: str, value: str, channel: str) -> Answer:
         """A `block_actions` payload: `user` pressed a button whose value is `value`."""
-        payload = {
-            "type": "block_actions",
-            "user": {"id": user, "username": user.lower(), "team_id": "T1"},
-            "api_app_id": "A1",
-            "team": {"id": "T1", "domain": "acme"},
-            "channel": {"id": channel, "name": "announcements"},
-            "container": {"type": "message", "message_ts": "1.2", "channel_id": channel},
-            "trigger_id": f"trigger-press-{next(self._ids)}-{time.time_ns()}",
-            "response_url": "https://hooks.slack.com/actions/T1/press/x",
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": "challenge-button-0",
-                    "block_id": "b1",
-                    "text": {"type": "plain_text", "text": value},
-                    "value": value,
-                    "action_ts": f"{time.time():.6f}",
-                }
-            ],
+        button = {
+            "action_id": "challenge-button-0",
+            "text": {"type": "plain_text", "text": value},
+            "value": value,
         }
-        return await self.post(urlencode({"payload": json.dumps(payload)}), FORM)
+        return await self.post(button_press_body(user, button, channel), FORM)
 
 
 class TelegramRequests:
