@@ -5,9 +5,9 @@ from bot.domain.days import log_day_refusal, resolve_day
 from bot.domain.kinds import ActivityKind
 from bot.handlers import format
 from bot.handlers.context import Context
-from bot.replies import Reply, Text, say
+from bot.replies import Reply, say
 from storage import repository as repo
-from storage.models import Activity
+from storage.models import Activity, Team
 
 
 def log_activity(ctx: Context, command: Log) -> Reply:
@@ -48,7 +48,7 @@ def log_activity(ctx: Context, command: Log) -> Reply:
     lines = [f"Logged #{activity.id}: {_describe(activity)}."]
     if command.unit_assumed:
         lines.append("No unit given, so I read it as km.")
-    lines.extend(_standing_lines(ctx))
+    lines.extend(_standing_lines(ctx, team))
     return say(*lines)
 
 
@@ -80,9 +80,9 @@ def set_timezone(ctx: Context, command: SetTimezone) -> Reply:
 
 def _remove_own(ctx: Context, activity: Activity) -> Reply:
     repo.remove_activity(ctx.session, activity, ctx.participant.id, "removed by its owner", ctx.now)
-    return Reply(
-        (Text(f"Removed #{activity.id}: {_describe(activity)}."), *map(Text, _standing_lines(ctx)))
-    )
+    team = repo.current_team(ctx.session, ctx.season_id, ctx.participant.id)
+    lines = [f"Removed #{activity.id}: {_describe(activity)}.", *_standing_lines(ctx, team)]
+    return say(*lines)
 
 
 def _describe(activity: Activity) -> str:
@@ -90,15 +90,14 @@ def _describe(activity: Activity) -> str:
     return f"{format.km(activity.distance_m)} {kind} on {format.day(activity.day)}"
 
 
-def _standing_lines(ctx: Context) -> list[str]:
-    """The caller's new personal and team totals and ranks."""
+def _standing_lines(ctx: Context, team: Team | None) -> list[str]:
+    """The caller's new personal totals and rank, and their current team's."""
     session, season_id, me = ctx.session, ctx.season_id, ctx.participant
     mine = repo.participant_total(session, season_id, me.id)
     lines = [
         f"You: {format.km(mine.total_m)} this season, "
         f"rank {repo.person_rank(session, season_id, mine.total_m)}."
     ]
-    team = repo.current_team(session, season_id, me.id)
     if team is not None:
         lines.append(
             f"{team.name}: {format.km(team.total_m)}, rank {repo.team_rank(session, team)} "
