@@ -2,19 +2,18 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage import logbook
+from storage.logbook import KIND_COLUMNS, upsert_into
 from storage.models import (
     Activity,
     AuditEntry,
     DailyTotal,
-    Delivery,
     Membership,
     Participant,
     ParticipantTotal,
@@ -24,14 +23,6 @@ from storage.models import (
     Team,
     TeamMemberTotal,
 )
-
-KIND_COLUMNS = ("run_m", "walk_m", "cycle_m")
-
-
-def upsert_into(session: Session, table: Any) -> Any:
-    """An INSERT that knows ON CONFLICT on both SQLite and PostgreSQL."""
-    dialect = session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
 
 def for_update(statement: Any) -> Any:
@@ -44,9 +35,7 @@ def for_update(statement: Any) -> Any:
 
 def claim_delivery(session: Session, key: str, now: datetime) -> bool:
     """Record a platform delivery; False when it was handled before."""
-    statement = upsert_into(session, Delivery).values(key=key, handled_at=now)
-    claimed = statement.on_conflict_do_nothing(index_elements=["key"]).returning(Delivery.key)
-    return session.execute(claimed).scalar() is not None
+    return key in logbook.claim_deliveries(session, [key], now)
 
 
 # -- seasons and participants ------------------------------------------------------------------
@@ -72,7 +61,7 @@ def account_participant(
     session: Session, platform: str, external_id: str, display_name: str, now: datetime
 ) -> Participant:
     """The participant behind a platform account, created on first contact."""
-    display_name = _clean_name(display_name)
+    display_name = clean_name(display_name)
     participant = session.scalar(
         select(Participant)
         .join(PlatformAccount, PlatformAccount.participant_id == Participant.id)
@@ -92,7 +81,7 @@ def account_participant(
     return participant
 
 
-def _clean_name(name: str) -> str:
+def clean_name(name: str) -> str:
     """A platform's display name as one printable line that fits its column."""
     printable = "".join(c if c.isprintable() else " " for c in name)
     return " ".join(printable.split())[:DISPLAY_NAME_LENGTH]
@@ -226,12 +215,7 @@ def contribution(session: Session, team_id: int, participant_id: int) -> int:
 
 
 def team_rank(session: Session, team: Team) -> int:
-    ahead = session.scalar(
-        select(func.count())
-        .select_from(Team)
-        .where(Team.season_id == team.season_id, Team.total_m > team.total_m)
-    )
-    return int(ahead or 0) + 1
+    return logbook.ranks(session, team.season_id, [], [team.total_m]).of_team[team.total_m]
 
 
 def team_count(session: Session, season_id: int) -> int:
@@ -257,49 +241,6 @@ def ensure_participant_total(session: Session, season_id: int, participant_id: i
     session.execute(statement.on_conflict_do_nothing())
 
 
-def day_distance(
-    session: Session, season_id: int, participant_id: int, day: date, kind: str
-) -> int:
-    value = session.scalar(
-        select(DailyTotal.distance_m).where(
-            DailyTotal.season_id == season_id,
-            DailyTotal.participant_id == participant_id,
-            DailyTotal.day == day,
-            DailyTotal.kind == kind,
-        )
-    )
-    return int(value or 0)
-
-
-def record_activity(
-    session: Session,
-    *,
-    season_id: int,
-    participant_id: int,
-    team_id: int,
-    kind: str,
-    distance_m: int,
-    day: date,
-    source_key: str | None,
-    now: datetime,
-) -> Activity:
-    """Store an activity and move every running total by its distance."""
-    activity = Activity(
-        season_id=season_id,
-        participant_id=participant_id,
-        team_id=team_id,
-        kind=kind,
-        distance_m=distance_m,
-        day=day,
-        source_key=source_key,
-        created_at=now,
-    )
-    session.add(activity)
-    session.flush()
-    _move_totals(session, activity, distance_m)
-    return activity
-
-
 def remove_activity(
     session: Session, activity: Activity, removed_by: int, reason: str, now: datetime
 ) -> None:
@@ -308,61 +249,10 @@ def remove_activity(
     activity.deleted_by = removed_by
     activity.delete_reason = reason
     session.flush()
-    _move_totals(session, activity, -activity.distance_m)
-
-
-def _move_totals(session: Session, activity: Activity, delta_m: int) -> None:
-    kind_column = f"{activity.kind}_m"
-    daily = upsert_into(session, DailyTotal).values(
-        season_id=activity.season_id,
-        participant_id=activity.participant_id,
-        day=activity.day,
-        kind=activity.kind,
-        distance_m=delta_m,
+    move = logbook.Move(
+        activity.participant_id, activity.team_id, activity.kind, activity.day, -activity.distance_m
     )
-    session.execute(
-        daily.on_conflict_do_update(
-            index_elements=["season_id", "participant_id", "day", "kind"],
-            set_={"distance_m": DailyTotal.distance_m + delta_m},
-        )
-    )
-    personal = upsert_into(session, ParticipantTotal).values(
-        season_id=activity.season_id,
-        participant_id=activity.participant_id,
-        **{column: (delta_m if column == kind_column else 0) for column in KIND_COLUMNS},
-        total_m=delta_m,
-    )
-    session.execute(
-        personal.on_conflict_do_update(
-            index_elements=["season_id", "participant_id"],
-            set_={
-                kind_column: getattr(ParticipantTotal, kind_column) + delta_m,
-                "total_m": ParticipantTotal.total_m + delta_m,
-            },
-        )
-    )
-    contributed = upsert_into(session, TeamMemberTotal).values(
-        team_id=activity.team_id, participant_id=activity.participant_id, total_m=delta_m
-    )
-    session.execute(
-        contributed.on_conflict_do_update(
-            index_elements=["team_id", "participant_id"],
-            set_={"total_m": TeamMemberTotal.total_m + delta_m},
-        )
-    )
-    session.execute(
-        update(Team)
-        .where(Team.id == activity.team_id)
-        .values(
-            {
-                kind_column: getattr(Team, kind_column) + delta_m,
-                "total_m": Team.total_m + delta_m,
-            }
-        )
-        .execution_options(synchronize_session=False)
-    )
-    # Totals were changed in SQL: later reads in this session must see the new values.
-    session.expire_all()
+    logbook.move_totals(session, activity.season_id, [move])
 
 
 def latest_activity(session: Session, season_id: int, participant_id: int) -> Activity | None:
@@ -399,12 +289,7 @@ def participant_total(session: Session, season_id: int, participant_id: int) -> 
 
 
 def person_rank(session: Session, season_id: int, total_m: int) -> int:
-    ahead = session.scalar(
-        select(func.count())
-        .select_from(ParticipantTotal)
-        .where(ParticipantTotal.season_id == season_id, ParticipantTotal.total_m > total_m)
-    )
-    return int(ahead or 0) + 1
+    return logbook.ranks(session, season_id, [total_m], []).of_person[total_m]
 
 
 def has_joined(session: Session, season_id: int, participant_id: int) -> bool:

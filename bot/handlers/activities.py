@@ -1,55 +1,163 @@
 """Logging activities, taking them back, and setting one's time zone."""
 
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
 from bot.commands import Delete, Log, SetTimezone, Undo
+from bot.config import Config
 from bot.domain.days import log_day_refusal, resolve_day
 from bot.domain.kinds import ActivityKind
 from bot.handlers import format
-from bot.handlers.context import Context
+from bot.handlers.context import Context, caller_zone
+from bot.messages import Incoming
 from bot.replies import Reply, say
+from storage import logbook
 from storage import repository as repo
 from storage.models import Activity, Team
 
+log = logging.getLogger(__name__)
 
-def log_activity(ctx: Context, command: Log) -> Reply:
-    session, season_id, me = ctx.session, ctx.season_id, ctx.participant
-    team = repo.current_team(session, season_id, me.id)
-    if team is None:
-        return say("Join a team first; then your km count for it.", example="join Red Rockets")
+
+LogRequest = tuple[Incoming, Log]
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    """A log that passed every check, waiting to be written with the rest of its batch."""
+
+    index: int
+    caller: logbook.Caller
+    command: Log
+    day: date
+
+
+def log_activities(
+    session: Session, config: Config, season_id: int, now: datetime, requests: list[LogRequest]
+) -> list[list[Reply]]:
+    """Several callers' logs in one transaction; for each, its replies (none for a repeated
+    delivery). Every check is the same as for a log on its own, in arrival order."""
+    keys = [incoming.delivery_key for incoming, _ in requests]
+    claimed = logbook.claim_deliveries(session, keys, now)
+    first_of_key = {key: index for index, key in reversed(list(enumerate(keys)))}
+    fresh = [i for i, key in enumerate(keys) if key in claimed and first_of_key[key] == i]
+    for index in set(range(len(requests))) - set(fresh):
+        log.info("repeated_delivery", extra={"key": keys[index]})
+    callers = _callers(session, season_id, [requests[i][0] for i in fresh], now)
+    replies: list[list[Reply]] = [[] for _ in requests]
+    candidates: list[_Accepted] = []
+    for index in fresh:
+        incoming, command = requests[index]
+        caller = callers[(incoming.platform, incoming.user_id)]
+        if caller.team_id is None:
+            replies[index] = [
+                say("Join a team first; then your km count for it.", example="join Red Rockets")
+            ]
+            continue
+        today = now.astimezone(caller_zone(caller.timezone, incoming, config)).date()
+        day_or_refusal = _log_day(config, command, today)
+        if isinstance(day_or_refusal, Reply):
+            replies[index] = [day_or_refusal]
+        else:
+            candidates.append(_Accepted(index, caller, command, day_or_refusal))
+    day_keys = [(a.caller.participant_id, a.day, a.command.kind) for a in candidates]
+    already = logbook.day_distances(session, season_id, day_keys)
+    accepted = []
+    for candidate, day_key in zip(candidates, day_keys, strict=True):
+        refusal = _over_limit(config, candidate.command, already.get(day_key, 0))
+        if refusal is not None:
+            replies[candidate.index] = [refusal]
+        else:
+            already[day_key] = already.get(day_key, 0) + candidate.command.distance_m
+            accepted.append(candidate)
+    recorded = logbook.record_activities(
+        session,
+        season_id,
+        [
+            logbook.NewActivity(
+                participant_id=a.caller.participant_id,
+                team_id=a.caller.team_id or 0,
+                kind=a.command.kind,
+                distance_m=a.command.distance_m,
+                day=a.day,
+                source_key=keys[a.index],
+            )
+            for a in accepted
+        ],
+        now,
+    )
+    if not recorded:
+        return replies
+    ranks = logbook.ranks(
+        session,
+        season_id,
+        [r.personal_total_m for r in recorded],
+        [r.team_total_m for r in recorded],
+    )
+    teams = format.count(ranks.team_count, "team")
+    for item, stored in zip(accepted, recorded, strict=True):
+        lines = [
+            f"Logged #{stored.activity_id}: "
+            f"{_describe(item.command.distance_m, item.command.kind, item.day)}."
+        ]
+        if item.command.unit_assumed:
+            lines.append("No unit given, so I read it as km.")
+        lines.append(
+            f"You: {format.km(stored.personal_total_m)} this season, "
+            f"rank {ranks.of_person[stored.personal_total_m]}."
+        )
+        lines.append(
+            f"{item.caller.team_name}: {format.km(stored.team_total_m)}, "
+            f"rank {ranks.of_team[stored.team_total_m]} of {teams}."
+        )
+        replies[item.index] = [say(*lines)]
+    return replies
+
+
+def _callers(
+    session: Session, season_id: int, incomings: list[Incoming], now: datetime
+) -> dict[logbook.Account, logbook.Caller]:
+    """Each caller as stored; a first contact or a new display name is recorded first."""
+    accounts = [(incoming.platform, incoming.user_id) for incoming in incomings]
+    found = logbook.callers(session, season_id, accounts)
+    changed = []
+    for incoming, account in zip(incomings, accounts, strict=True):
+        name = incoming.display_name or incoming.user_id
+        stored = found.get(account)
+        if stored is None or (repo.clean_name(name) not in ("", stored.display_name)):
+            repo.account_participant(session, *account, name, now)
+            changed.append(account)
+    if changed:
+        found.update(logbook.callers(session, season_id, changed))
+    return found
+
+
+def _log_day(config: Config, command: Log, today: date) -> date | Reply:
+    """The day a log is for, or why it cannot be logged then."""
     # Today is the day most often right when the typed one is refused.
     today_example = f"log {command.distance_m / 1000:g} km {command.kind}"
-    day = resolve_day(command.day, ctx.today)
+    day = resolve_day(command.day, today)
     if day is None:
         return say("That day doesn't exist in a recent year.", example=today_example)
-    season = ctx.config.season
-    refusal = log_day_refusal(day, ctx.today, season.start, season.end, season.late_logging_days)
+    season = config.season
+    refusal = log_day_refusal(day, today, season.start, season.end, season.late_logging_days)
     if refusal is not None:
         return say(refusal, example=today_example)
-    repo.lock_participant(session, me.id)
-    limit_m = ctx.config.limits.max_metres(command.kind)
-    already_m = repo.day_distance(session, season_id, me.id, day, command.kind)
-    if already_m + command.distance_m > limit_m:
-        already = f" You already have {format.km(already_m)} that day." if already_m else ""
-        return say(
-            f"That's more than the limit of {format.km(limit_m)} of {command.kind} "
-            f"per person per day.{already} If it's a typo, log the right distance.",
-            example=f"log 12km {command.kind}",
-        )
-    activity = repo.record_activity(
-        session,
-        season_id=season_id,
-        participant_id=me.id,
-        team_id=team.id,
-        kind=command.kind,
-        distance_m=command.distance_m,
-        day=day,
-        source_key=ctx.incoming.delivery_key,
-        now=ctx.now,
+    return day
+
+
+def _over_limit(config: Config, command: Log, already_m: int) -> Reply | None:
+    limit_m = config.limits.max_metres(command.kind)
+    if already_m + command.distance_m <= limit_m:
+        return None
+    already = f" You already have {format.km(already_m)} that day." if already_m else ""
+    return say(
+        f"That's more than the limit of {format.km(limit_m)} of {command.kind} "
+        f"per person per day.{already} If it's a typo, log the right distance.",
+        example=f"log 12km {command.kind}",
     )
-    lines = [f"Logged #{activity.id}: {_describe(activity)}."]
-    if command.unit_assumed:
-        lines.append("No unit given, so I read it as km.")
-    lines.extend(_standing_lines(ctx, team))
-    return say(*lines)
 
 
 def undo_last(ctx: Context, _command: Undo) -> Reply:
@@ -81,13 +189,12 @@ def set_timezone(ctx: Context, command: SetTimezone) -> Reply:
 def _remove_own(ctx: Context, activity: Activity) -> Reply:
     repo.remove_activity(ctx.session, activity, ctx.participant.id, "removed by its owner", ctx.now)
     team = repo.current_team(ctx.session, ctx.season_id, ctx.participant.id)
-    lines = [f"Removed #{activity.id}: {_describe(activity)}.", *_standing_lines(ctx, team)]
-    return say(*lines)
+    removed = _describe(activity.distance_m, activity.kind, activity.day)
+    return say(f"Removed #{activity.id}: {removed}.", *_standing_lines(ctx, team))
 
 
-def _describe(activity: Activity) -> str:
-    kind = ActivityKind(activity.kind)
-    return f"{format.km(activity.distance_m)} {kind} on {format.day(activity.day)}"
+def _describe(distance_m: int, kind: str, day: date) -> str:
+    return f"{format.km(distance_m)} {ActivityKind(kind)} on {format.day(day)}"
 
 
 def _standing_lines(ctx: Context, team: Team | None) -> list[str]:

@@ -23,15 +23,19 @@ class Context:
 
     @property
     def zone(self) -> ZoneInfo:
-        """The caller's own setting, else what the platform says, else the season's zone."""
-        for name in (self.participant.timezone, self.incoming.timezone):
-            if name:
-                try:
-                    return ZoneInfo(name)
-                except (ValueError, KeyError):
-                    continue
-        return self.config.season.timezone
+        return caller_zone(self.participant.timezone, self.incoming, self.config)
 
     @property
     def today(self) -> date:
         return self.now.astimezone(self.zone).date()
+
+
+def caller_zone(own_setting: str | None, incoming: Incoming, config: Config) -> ZoneInfo:
+    """The caller's own setting, else what the platform says, else the season's zone."""
+    for name in (own_setting, incoming.timezone):
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ValueError, KeyError):
+                continue
+    return config.season.timezone

@@ -1,5 +1,6 @@
 """From a neutral incoming message to neutral replies: parse, check, run in one transaction."""
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import commands as c
 from bot.config import Config
 from bot.handlers import activities, admin, photos, posts, standings, teams, vote
+from bot.handlers.batching import Batcher
 from bot.handlers.context import Context
 from bot.handlers.help import show_help
 from bot.messages import Incoming
@@ -29,7 +31,6 @@ HANDLERS: dict[type, Handler] = {
     c.Join: teams.join_team,
     c.Leave: teams.leave_team,
     c.TeamInfo: teams.show_team,
-    c.Log: activities.log_activity,
     c.Undo: activities.undo_last,
     c.Delete: activities.delete_activity,
     c.SetTimezone: activities.set_timezone,
@@ -95,24 +96,59 @@ class Dispatcher:
         self.clock = clock
         # Admins known outside config.toml: the console's `/as NAME admin`.
         self.extra_admins = extra_admins if extra_admins is not None else set()
+        self._log_batches: tuple[asyncio.AbstractEventLoop, Batcher[Any, list[Reply]]] | None = None
 
     def is_admin(self, platform: str, user_id: str) -> bool:
         return (platform, user_id) in self.extra_admins or self.config.is_admin(platform, user_id)
+
+    async def answer(self, incoming: Incoming) -> list[Reply]:
+        """What the adapters call: logs arriving together are written in one transaction;
+        any other command runs on its own in a worker thread."""
+        command = c.parse(incoming.text)
+        if isinstance(command, c.Log):
+            if self._log_batches is None or self._log_batches[0] is not asyncio.get_running_loop():
+                self._log_batches = (asyncio.get_running_loop(), Batcher(self.log_many))
+            return await self._log_batches[1].submit((incoming, command))
+        return await asyncio.to_thread(self.handle, incoming)
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         command = c.parse(incoming.text)
         if isinstance(command, c.ParseError):
             return [say(command.message, example=command.example)]
+        if isinstance(command, c.Log):
+            return self.log_many([(incoming, command)])[0]
         admin = self.is_admin(incoming.platform, incoming.user_id)
         if isinstance(command, ADMIN_ONLY) and not admin:
             return [say("Only the challenge admins can do that.", example="help")]
+        return self._guarded(incoming, lambda: self._run(incoming, command, admin))
+
+    def log_many(self, requests: list[activities.LogRequest]) -> list[list[Reply]]:
+        """Logs in one transaction; if that fails, each on its own, so that one caller's
+        trouble is not everyone's."""
+        if len(requests) > 1:
+            try:
+                return self._write_logs(requests)
+            except Exception as error:
+                log.info("log_batch_split", extra={"size": len(requests), "error": repr(error)})
+        return [
+            self._guarded(incoming, lambda one=(incoming, command): self._write_logs([one])[0])
+            for incoming, command in requests
+        ]
+
+    def _write_logs(self, requests: list[activities.LogRequest]) -> list[list[Reply]]:
+        now = self.clock()
+        with transaction(self.sessions) as session:
+            return activities.log_activities(session, self.config, self.season_id, now, requests)
+
+    def _guarded(self, incoming: Incoming, run: Callable[[], list[Reply]]) -> list[Reply]:
+        """A command's replies, or a polite apology; never an exception or a trace in chat."""
         try:
-            return self._run(incoming, command, admin)
+            return run()
         except IntegrityError:
             # A concurrent request created the same row first (a team name, an account):
             # running again sees it and answers accordingly.
             try:
-                return self._run(incoming, command, admin)
+                return run()
             except Exception:
                 log.exception("command_failed", extra={"platform": incoming.platform})
                 return [SORRY]

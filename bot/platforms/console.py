@@ -96,7 +96,7 @@ class Console:
             display_name=self.user,
             image=image,
         )
-        for reply in await asyncio.to_thread(self.dispatcher.handle, incoming):
+        for reply in await self.dispatcher.answer(incoming):
             if isinstance(reply.audience, ToCaller) or self.outbox is None:
                 self.show(reply)
             else:

@@ -248,7 +248,7 @@ class SlackAdapter:
         return person
 
     async def _run(self, incoming: Incoming) -> list[Reply]:
-        return await asyncio.to_thread(self.dispatcher.handle, incoming)
+        return await self.dispatcher.answer(incoming)
 
     # -- outgoing ----------------------------------------------------------------------------
 

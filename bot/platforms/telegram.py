@@ -330,7 +330,7 @@ class TelegramAdapter:
             display_name=user.full_name or user.username,
             image=image,
         )
-        return await asyncio.to_thread(self.dispatcher.handle, incoming)
+        return await self.dispatcher.answer(incoming)
 
     def _command_text(self, text: str, chat_type: str) -> str | None:
         """The text to run: any `/command` for this bot; plain words only in a private chat."""

@@ -1,0 +1,47 @@
+"""Requests that arrive while a batch is being written wait and are written together next:
+one transaction and one commit for many, instead of one each."""
+
+import asyncio
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+class Batcher(Generic[Item, Result]):
+    """Runs `write` (blocking, in a worker thread) on up to `most` items at a time, in the
+    order they were submitted; `write` returns one result per item and never raises."""
+
+    def __init__(self, write: Callable[[list[Item]], list[Result]], most: int = 64) -> None:
+        self._write = write
+        self._most = most
+        self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
+        self._runner: asyncio.Task[None] | None = None
+
+    async def submit(self, item: Item) -> Result:
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, future))
+        if self._runner is None:
+            self._runner = asyncio.get_running_loop().create_task(self._run())
+        return await future
+
+    async def _run(self) -> None:
+        try:
+            while self._waiting:
+                batch = self._waiting[: self._most]
+                del self._waiting[: self._most]
+                try:
+                    results = await asyncio.to_thread(self._write, [item for item, _ in batch])
+                except BaseException as error:
+                    # Nothing waits forever, not even behind a bug.
+                    for _, future in [*batch, *self._waiting]:
+                        if not future.done():
+                            future.set_exception(error)
+                    self._waiting.clear()
+                    raise
+                for (_, future), result in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(result)
+        finally:
+            self._runner = None
