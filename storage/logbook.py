@@ -78,11 +78,15 @@ class NewActivity:
 
 @dataclass(frozen=True)
 class Recorded:
-    """A stored activity and the totals right after it."""
+    """A stored activity, the totals right after it, and the ranks that go with them among
+    the others as they stand once the whole batch is in."""
 
     activity_id: int
     personal_total_m: int
     team_total_m: int
+    person_rank: int
+    team_rank: int
+    team_count: int  # what the team rank is out of
 
 
 def _connection(session: Session) -> Connection:
@@ -176,12 +180,30 @@ def record_activities(
     ]
     personal, teams = move_totals(session, season_id, moves)
     # Each activity's totals are the final ones less what later activities of the batch added.
-    recorded = []
-    for activity_id, item in reversed(list(zip(ids, new, strict=True))):
-        recorded.append(Recorded(activity_id, personal[item.participant_id], teams[item.team_id]))
+    finals = (dict(personal), dict(teams))
+    after_each = []
+    for item in reversed(new):
+        after_each.append((personal[item.participant_id], teams[item.team_id]))
         personal[item.participant_id] -= item.distance_m
         teams[item.team_id] -= item.distance_m
-    return recorded[::-1]
+    after_each.reverse()
+    ranks = season_ranks(session, season_id, *zip(*after_each, strict=True))
+    recorded = []
+    for activity_id, item, (mine, team) in zip(ids, new, after_each, strict=True):
+        # A total that a later log of the batch raised still counts its own final row as ahead.
+        own_person_ahead = finals[0][item.participant_id] > mine
+        own_team_ahead = finals[1][item.team_id] > team
+        recorded.append(
+            Recorded(
+                activity_id,
+                mine,
+                team,
+                ranks.of_person[mine] - own_person_ahead,
+                ranks.of_team[team] - own_team_ahead,
+                ranks.team_count,
+            )
+        )
+    return recorded
 
 
 def move_totals(
@@ -341,7 +363,7 @@ class Ranks:
     team_count: int
 
 
-def ranks(
+def season_ranks(
     session: Session, season_id: int, person_totals: Iterable[int], team_totals: Iterable[int]
 ) -> Ranks:
     """All in one query: each rank is how many have more, plus one."""

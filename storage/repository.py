@@ -215,11 +215,11 @@ def contribution(session: Session, team_id: int, participant_id: int) -> int:
 
 
 def team_rank(session: Session, team: Team) -> int:
-    return logbook.ranks(session, team.season_id, [], [team.total_m]).of_team[team.total_m]
+    return logbook.season_ranks(session, team.season_id, [], [team.total_m]).of_team[team.total_m]
 
 
 def team_count(session: Session, season_id: int) -> int:
-    return int(session.scalar(select(func.count()).where(Team.season_id == season_id)) or 0)
+    return logbook.season_ranks(session, season_id, [], []).team_count
 
 
 def top_teams(session: Session, season_id: int, limit: int) -> Sequence[Team]:
@@ -289,7 +289,7 @@ def participant_total(session: Session, season_id: int, participant_id: int) -> 
 
 
 def person_rank(session: Session, season_id: int, total_m: int) -> int:
-    return logbook.ranks(session, season_id, [total_m], []).of_person[total_m]
+    return logbook.season_ranks(session, season_id, [total_m], []).of_person[total_m]
 
 
 def has_joined(session: Session, season_id: int, participant_id: int) -> bool:

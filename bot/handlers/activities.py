@@ -88,15 +88,6 @@ def log_activities(
         ],
         now,
     )
-    if not recorded:
-        return replies
-    ranks = logbook.ranks(
-        session,
-        season_id,
-        [r.personal_total_m for r in recorded],
-        [r.team_total_m for r in recorded],
-    )
-    teams = format.count(ranks.team_count, "team")
     for item, stored in zip(accepted, recorded, strict=True):
         lines = [
             f"Logged #{stored.activity_id}: "
@@ -105,12 +96,11 @@ def log_activities(
         if item.command.unit_assumed:
             lines.append("No unit given, so I read it as km.")
         lines.append(
-            f"You: {format.km(stored.personal_total_m)} this season, "
-            f"rank {ranks.of_person[stored.personal_total_m]}."
+            f"You: {format.km(stored.personal_total_m)} this season, rank {stored.person_rank}."
         )
         lines.append(
             f"{item.caller.team_name}: {format.km(stored.team_total_m)}, "
-            f"rank {ranks.of_team[stored.team_total_m]} of {teams}."
+            f"rank {stored.team_rank} of {format.count(stored.team_count, 'team')}."
         )
         replies[item.index] = [say(*lines)]
     return replies

@@ -1,0 +1,133 @@
+"""Logs that arrive together are written together, and each still reads as if it were alone."""
+
+import asyncio
+import re
+
+import pytest
+
+from bot.commands import parse
+from bot.handlers import activities
+from bot.handlers.batching import Batcher
+from bot.messages import Incoming
+from bot.render.plain import render
+
+
+@pytest.fixture
+def teams(chat):
+    chat.say("alice", "/newteam Red Rockets")
+    chat.say("bob", "/join Red Rockets")
+    chat.say("carol", "/newteam Blue Herons")
+
+
+def incoming(user: str, text: str, delivery_id: str) -> Incoming:
+    return Incoming("console", user, f"dm-{user}", text, f"batch-{delivery_id}", display_name=user)
+
+
+async def send_together(chat, *messages: tuple[str, str, str]) -> list[str]:
+    """Every message answered through the adapters' entry point, all in flight at once."""
+    answers = await asyncio.gather(
+        *(chat.dispatcher.answer(incoming(*message)) for message in messages)
+    )
+    return ["\n".join(render(reply) for reply in replies) for replies in answers]
+
+
+async def test_logs_sent_together_each_read_their_own_running_totals(chat, teams):
+    replies = await send_together(
+        chat,
+        ("alice", "/log 5 km run", "a1"),
+        ("bob", "/log 2 km walk", "b1"),
+        ("alice", "/log 5 km run", "a2"),
+        ("carol", "/log 20 km cycle", "c1"),
+        ("alice", "/log 5 km run", "a3"),
+    )
+    ids = [int(re.search(r"Logged #(\d+)", reply).group(1)) for reply in replies]
+    assert ids == sorted(ids) and len(set(ids)) == 5
+    assert "You: 5 km this season, rank 2." in replies[0]
+    assert "Red Rockets: 5 km, rank 2 of 2 teams." in replies[0]
+    assert "You: 2 km this season, rank 3." in replies[1]
+    assert "Red Rockets: 7 km, rank 2 of 2 teams." in replies[1]
+    assert "You: 10 km this season" in replies[2]
+    assert "Blue Herons: 20 km, rank 1 of 2 teams." in replies[3]
+    assert "You: 15 km this season, rank 2." in replies[4]
+    assert "Red Rockets: 17 km, rank 2 of 2 teams." in replies[4]
+    assert "Red Rockets: 17 km" in chat.say("alice", "/team")
+    assert chat.activity_count() == 5
+
+
+async def test_in_one_batch_each_log_gets_its_own_checks(chat, teams):
+    chat.say("alice", "/log 90 km run")
+    replies = await send_together(
+        chat,
+        ("alice", "/log 8 km run", "a1"),
+        ("dave", "/log 5 km run", "d1"),  # in no team
+        ("alice", "/log 8 km run", "a2"),  # past the 100 km a day, with the one before
+        ("bob", "/log 3 km walk", "b1"),
+        ("bob", "/log 3 km walk", "b1"),  # the same delivery again
+        ("carol", "/log 5 km run 2021-07-20", "c1"),
+    )
+    assert "Logged #" in replies[0] and "You: 98 km" in replies[0]
+    assert "Join a team first" in replies[1]
+    assert "more than the limit of 100 km of run" in replies[2]
+    assert "You already have 98 km that day." in replies[2]
+    assert "Logged #" in replies[3]
+    assert replies[4] == ""  # a repeat is not answered twice
+    assert "is in the future" in replies[5]
+    assert chat.activity_count() == 3
+
+
+async def test_a_first_contact_and_a_new_name_are_recorded_within_a_batch(chat, teams):
+    renamed = Incoming("console", "bob", "dm-bob", "/log 1 km run", "b1", display_name="Robert")
+    answers = await asyncio.gather(
+        chat.dispatcher.answer(renamed),
+        chat.dispatcher.answer(incoming("erin", "/log 1 km run", "e1")),
+    )
+    assert "Logged #" in render(answers[0][0])
+    assert "Join a team first" in render(answers[1][0])
+    assert "Robert" in chat.say("alice", "/team")
+
+
+def test_when_a_batch_fails_each_log_is_written_on_its_own(chat, teams, monkeypatch):
+    """A batch-wide failure (say, two instances creating the same account at once) must not
+    cost everyone their log: each is tried again alone."""
+    whole_batch = activities.log_activities
+
+    def fails_for_batches(session, config, season_id, now, requests):
+        if len(requests) > 1:
+            raise RuntimeError("the batch failed")
+        return whole_batch(session, config, season_id, now, requests)
+
+    monkeypatch.setattr(activities, "log_activities", fails_for_batches)
+    messages = [incoming(user, "/log 4 km run", f"{user}-1") for user in ("alice", "bob", "carol")]
+    answers = chat.dispatcher.log_many([(message, parse(message.text)) for message in messages])
+    assert all("Logged #" in render(replies[0]) for replies in answers)
+    assert chat.activity_count() == 3
+
+
+async def test_the_batcher_writes_in_order_in_batches_of_at_most_its_size():
+    batches: list[list[int]] = []
+
+    def write(items: list[int]) -> list[int]:
+        batches.append(items)
+        return [item * 10 for item in items]
+
+    batcher = Batcher(write, most=4)
+    results = await asyncio.gather(*(batcher.submit(n) for n in range(10)))
+    assert results == [n * 10 for n in range(10)]
+    assert [item for batch in batches for item in batch] == list(range(10))
+    assert all(len(batch) <= 4 for batch in batches) and len(batches) == 3
+
+
+async def test_a_failing_write_fails_every_waiting_request_and_the_next_ones_still_run():
+    calls = 0
+
+    def write(items: list[int]) -> list[int]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("disk full")
+        return items
+
+    batcher = Batcher(write, most=2)
+    outcomes = await asyncio.gather(*(batcher.submit(n) for n in range(4)), return_exceptions=True)
+    assert all(isinstance(outcome, RuntimeError) for outcome in outcomes)
+    assert await batcher.submit(7) == 7
