@@ -109,10 +109,12 @@ class Dispatcher:
             if self._log_batches is None or self._log_batches[0] is not asyncio.get_running_loop():
                 self._log_batches = (asyncio.get_running_loop(), Batcher(self.log_many))
             return await self._log_batches[1].submit((incoming, command))
-        return await asyncio.to_thread(self.handle, incoming)
+        return await asyncio.to_thread(self._handle_parsed, incoming, command)
 
     def handle(self, incoming: Incoming) -> list[Reply]:
-        command = c.parse(incoming.text)
+        return self._handle_parsed(incoming, c.parse(incoming.text))
+
+    def _handle_parsed(self, incoming: Incoming, command: c.Command | c.ParseError) -> list[Reply]:
         if isinstance(command, c.ParseError):
             return [say(command.message, example=command.example)]
         if isinstance(command, c.Log):
