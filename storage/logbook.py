@@ -11,7 +11,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, func, insert, select, update
+from sqlalchemy import Select, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -89,10 +89,6 @@ class Recorded:
     team_count: int  # what the team rank is out of
 
 
-def _connection(session: Session) -> Connection:
-    return session.connection()
-
-
 def upsert_into(session: Session, table: Any) -> Any:
     """An INSERT that knows ON CONFLICT on both SQLite and PostgreSQL."""
     dialect = session.get_bind().dialect.name
@@ -108,7 +104,7 @@ def callers(session: Session, season_id: int, accounts: Iterable[Account]) -> di
     wanted = set(accounts)
     if not wanted:
         return {}
-    connection = _connection(session)
+    connection = session.connection()
     rows = connection.execute(
         _statements(session).callers,
         {"season_id": season_id, "external_ids": sorted({external for _, external in wanted})},
@@ -125,7 +121,7 @@ def claim_deliveries(session: Session, keys: Sequence[str], now: datetime) -> se
     if not keys:
         return set()
     rows = [{"key": key, "handled_at": now} for key in dict.fromkeys(keys)]
-    return set(_connection(session).execute(_statements(session).claim, rows).scalars())
+    return set(session.connection().execute(_statements(session).claim, rows).scalars())
 
 
 def day_distances(session: Session, season_id: int, keys: Iterable[DayKey]) -> dict[DayKey, int]:
@@ -133,7 +129,7 @@ def day_distances(session: Session, season_id: int, keys: Iterable[DayKey]) -> d
     wanted = set(keys)
     if not wanted:
         return {}
-    rows = _connection(session).execute(
+    rows = session.connection().execute(
         _statements(session).day_distances,
         {
             "season_id": season_id,
@@ -157,7 +153,7 @@ def record_activities(
     """Store activities in order and move every running total by their distances."""
     if not new:
         return []
-    connection = _connection(session)
+    connection = session.connection()
     ids = connection.execute(
         _statements(session).insert_activities,
         [
@@ -211,7 +207,7 @@ def move_totals(
 ) -> tuple[dict[int, int], dict[int, int]]:
     """Move the daily, personal, per-member and team totals; one statement per table for all
     the moves. Returns the new season totals of the participants and teams moved."""
-    connection = _connection(session)
+    connection = session.connection()
     daily: dict[DayKey, int] = defaultdict(int)
     personal: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KIND_COLUMNS, 0))
     team_kinds: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KIND_COLUMNS, 0))
@@ -371,7 +367,7 @@ def season_ranks(
     values = {f"person_{index}": total for index, total in enumerate(people)}
     values |= {f"team_{index}": total for index, total in enumerate(teams)}
     count, *ahead = (
-        _connection(session)
+        session.connection()
         .execute(_ranks_statement(len(people), len(teams)), {"season_id": season_id, **values})
         .one()
     )

@@ -30,6 +30,7 @@ class _Accepted:
 
     index: int
     caller: logbook.Caller
+    team_id: int
     command: Log
     day: date
 
@@ -51,7 +52,8 @@ def log_activities(
     for index in fresh:
         incoming, command = requests[index]
         caller = callers[(incoming.platform, incoming.user_id)]
-        if caller.team_id is None:
+        team_id = caller.team_id
+        if team_id is None:
             replies[index] = [
                 say("Join a team first; then your km count for it.", example="join Red Rockets")
             ]
@@ -61,7 +63,7 @@ def log_activities(
         if isinstance(day_or_refusal, Reply):
             replies[index] = [day_or_refusal]
         else:
-            candidates.append(_Accepted(index, caller, command, day_or_refusal))
+            candidates.append(_Accepted(index, caller, team_id, command, day_or_refusal))
     day_keys = [(a.caller.participant_id, a.day, a.command.kind) for a in candidates]
     already = logbook.day_distances(session, season_id, day_keys)
     accepted = []
@@ -78,7 +80,7 @@ def log_activities(
         [
             logbook.NewActivity(
                 participant_id=a.caller.participant_id,
-                team_id=a.caller.team_id or 0,
+                team_id=a.team_id,
                 kind=a.command.kind,
                 distance_m=a.command.distance_m,
                 day=a.day,
@@ -191,13 +193,12 @@ def _standing_lines(ctx: Context, team: Team | None) -> list[str]:
     """The caller's new personal totals and rank, and their current team's."""
     session, season_id, me = ctx.session, ctx.season_id, ctx.participant
     mine = repo.participant_total(session, season_id, me.id)
-    lines = [
-        f"You: {format.km(mine.total_m)} this season, "
-        f"rank {repo.person_rank(session, season_id, mine.total_m)}."
-    ]
+    team_totals = [team.total_m] if team is not None else []
+    ranks = logbook.season_ranks(session, season_id, [mine.total_m], team_totals)
+    lines = [f"You: {format.km(mine.total_m)} this season, rank {ranks.of_person[mine.total_m]}."]
     if team is not None:
         lines.append(
-            f"{team.name}: {format.km(team.total_m)}, rank {repo.team_rank(session, team)} "
-            f"of {format.count(repo.team_count(session, season_id), 'team')}."
+            f"{team.name}: {format.km(team.total_m)}, rank {ranks.of_team[team.total_m]} "
+            f"of {format.count(ranks.team_count, 'team')}."
         )
     return lines
