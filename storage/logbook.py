@@ -1,44 +1,26 @@
-"""Activities written many at a time: each step is one statement for a whole batch of logs,
-so that logs arriving together share their round trips and their commit.
+"""Activities written many at a time: logs arriving together share one transaction, one
+commit and, on PostgreSQL, one round trip per kind of statement.
 
-The running totals move here, and only here, whenever an activity is stored or removed.
+The running totals move here, and only here, whenever an activity is stored or removed. The
+statements run on the session's own driver connection, inside its transaction: they are the
+hot path, and building and running them through SQLAlchemy costs more than the SQL itself.
 """
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, insert, select, update
+from sqlalchemy import Dialect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from storage.models import (
-    Activity,
-    DailyTotal,
-    Delivery,
-    Membership,
-    Participant,
-    ParticipantTotal,
-    PlatformAccount,
-    Team,
-    TeamMemberTotal,
-)
+from storage.models import Activity, DailyTotal
 
 KIND_COLUMNS = ("run_m", "walk_m", "cycle_m")
-
-ACCOUNTS = PlatformAccount.__table__
-PEOPLE = Participant.__table__
-MEMBERSHIPS = Membership.__table__
-TEAMS = Team.__table__
-ACTIVITIES = Activity.__table__
-DAILY = DailyTotal.__table__
-PERSONAL = ParticipantTotal.__table__
-CONTRIBUTED = TeamMemberTotal.__table__
-DELIVERIES = Delivery.__table__
 
 Account = tuple[str, str]  # (platform, external id)
 DayKey = tuple[int, date, str]  # (participant id, day, kind)
@@ -95,52 +77,160 @@ def upsert_into(session: Session, table: Any) -> Any:
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
 
+# -- the SQL (the same text on SQLite and PostgreSQL, `:name` parameters) ------------------------
+
+CALLER = """
+SELECT p.id, p.display_name, p.timezone, t.id, t.name
+FROM platform_account a
+JOIN participant p ON p.id = a.participant_id
+LEFT JOIN membership m
+  ON m.participant_id = p.id AND m.season_id = :season_id AND m.left_at IS NULL
+LEFT JOIN team t ON t.id = m.team_id
+WHERE a.platform = :platform AND a.external_id = :external_id
+"""
+CLAIM = """
+INSERT INTO delivery (key, handled_at) VALUES (:key, :handled_at)
+ON CONFLICT (key) DO NOTHING RETURNING key
+"""
+DAY_DISTANCE = """
+SELECT distance_m FROM daily_total
+WHERE season_id = :season_id AND participant_id = :participant_id AND day = :day AND kind = :kind
+"""
+INSERT_ACTIVITY = """
+INSERT INTO activity (season_id, participant_id, team_id, kind, distance_m, day, source_key,
+                      created_at)
+VALUES (:season_id, :participant_id, :team_id, :kind, :distance_m, :day, :source_key, :created_at)
+RETURNING id
+"""
+ADD_DAILY = """
+INSERT INTO daily_total (season_id, participant_id, day, kind, distance_m)
+VALUES (:season_id, :participant_id, :day, :kind, :distance_m)
+ON CONFLICT (season_id, participant_id, day, kind)
+DO UPDATE SET distance_m = daily_total.distance_m + excluded.distance_m
+"""
+ADD_PERSONAL = """
+INSERT INTO participant_total (season_id, participant_id, run_m, walk_m, cycle_m, total_m)
+VALUES (:season_id, :participant_id, :run_m, :walk_m, :cycle_m, :total_m)
+ON CONFLICT (season_id, participant_id) DO UPDATE SET
+  run_m = participant_total.run_m + excluded.run_m,
+  walk_m = participant_total.walk_m + excluded.walk_m,
+  cycle_m = participant_total.cycle_m + excluded.cycle_m,
+  total_m = participant_total.total_m + excluded.total_m
+RETURNING total_m
+"""
+ADD_CONTRIBUTED = """
+INSERT INTO team_member_total (team_id, participant_id, total_m)
+VALUES (:team_id, :participant_id, :total_m)
+ON CONFLICT (team_id, participant_id)
+DO UPDATE SET total_m = team_member_total.total_m + excluded.total_m
+"""
+ADD_TEAM = """
+UPDATE team SET run_m = run_m + :run_m, walk_m = walk_m + :walk_m,
+  cycle_m = cycle_m + :cycle_m, total_m = total_m + :total_m
+WHERE id = :team_id
+RETURNING total_m
+"""
+PEOPLE_AHEAD = """
+SELECT count(*) FROM participant_total WHERE season_id = :season_id AND total_m > :total_m
+"""
+TEAMS_AHEAD = "SELECT count(*) FROM team WHERE season_id = :season_id AND total_m > :total_m"
+TEAM_COUNT = "SELECT count(*) FROM team WHERE season_id = :season_id"
+
+
+class _Driver:
+    """The SQL above on the session's driver connection: one statement per row, prepared once
+    (SQLite's statement cache, psycopg's prepared statements) and, on PostgreSQL, pipelined."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.postgresql = dialect.name == "postgresql"
+        # The columns' own conversions, so that values are stored as SQLAlchemy stores them.
+        self.day = _converter(DailyTotal.__table__.c.day.type, dialect)
+        self.moment = _converter(Activity.__table__.c.created_at.type, dialect)
+
+    def sql(self, text: str) -> str:
+        return _PARAMETER.sub(r"%(\1)s", text) if self.postgresql else text
+
+    def each(self, session: Session, text: str, rows: list[dict[str, Any]]) -> list[list[Any]]:
+        """Run `text` once per row; each run's result rows."""
+        if not rows:
+            return []
+        cursor = _cursor(session)
+        if not self.postgresql:
+            return [cursor.execute(text, row).fetchall() for row in rows]
+        cursor.executemany(self.sql(text), rows, returning=True)
+        results = [cursor.fetchall()]
+        while cursor.nextset():
+            results.append(cursor.fetchall())
+        return results
+
+    def many(self, session: Session, text: str, rows: list[dict[str, Any]]) -> None:
+        """Run `text` once per row, for its effect only."""
+        if rows:
+            _cursor(session).executemany(self.sql(text), rows)
+
+
+_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
+_DRIVERS: dict[str, _Driver] = {}
+
+
+def _cursor(session: Session) -> Any:
+    """A cursor on the driver connection of the session's transaction."""
+    return session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+
+def _converter(column_type: Any, dialect: Dialect) -> Any:
+    convert = column_type.dialect_impl(dialect).bind_processor(dialect)
+    return convert or (lambda value: value)
+
+
+def _driver(session: Session) -> _Driver:
+    dialect = session.get_bind().dialect
+    if dialect.name not in _DRIVERS:
+        _DRIVERS[dialect.name] = _Driver(dialect)
+    return _DRIVERS[dialect.name]
+
+
 # -- reading what a batch needs ----------------------------------------------------------------
 
 
 def callers(session: Session, season_id: int, accounts: Iterable[Account]) -> dict[Account, Caller]:
     """The stored participant and current team of each account that has one. On PostgreSQL
-    the participants' rows are locked, serialising each person's logs, undos and removals."""
-    wanted = set(accounts)
-    if not wanted:
-        return {}
-    connection = session.connection()
-    rows = connection.execute(
-        _statements(session).callers,
-        {"season_id": season_id, "external_ids": sorted({external for _, external in wanted})},
-    )
-    found = {}
-    for platform, external_id, participant_id, name, zone, team_id, team_name in rows:
-        if (platform, external_id) in wanted:
-            found[(platform, external_id)] = Caller(participant_id, name, zone, team_id, team_name)
-    return found
+    the participants' rows are locked (in one order, so that batches never deadlock),
+    serialising each person's logs, undos and removals."""
+    driver = _driver(session)
+    wanted = sorted(set(accounts))
+    text = CALLER + " FOR UPDATE OF p" if driver.postgresql else CALLER
+    rows = [
+        {"season_id": season_id, "platform": platform, "external_id": external_id}
+        for platform, external_id in wanted
+    ]
+    return {
+        account: Caller(*result[0])
+        for account, result in zip(wanted, driver.each(session, text, rows), strict=True)
+        if result
+    }
 
 
 def claim_deliveries(session: Session, keys: Sequence[str], now: datetime) -> set[str]:
     """Record platform deliveries; the keys that were not handled before."""
-    if not keys:
-        return set()
-    rows = [{"key": key, "handled_at": now} for key in dict.fromkeys(keys)]
-    return set(session.connection().execute(_statements(session).claim, rows).scalars())
+    driver = _driver(session)
+    handled_at = driver.moment(now)
+    rows = [{"key": key, "handled_at": handled_at} for key in dict.fromkeys(keys)]
+    return {result[0][0] for result in driver.each(session, CLAIM, rows) if result}
 
 
 def day_distances(session: Session, season_id: int, keys: Iterable[DayKey]) -> dict[DayKey, int]:
     """What each (participant, day, kind) already has; absent keys have nothing."""
-    wanted = set(keys)
-    if not wanted:
-        return {}
-    rows = session.connection().execute(
-        _statements(session).day_distances,
-        {
-            "season_id": season_id,
-            "participants": sorted({pid for pid, _, _ in wanted}),
-            "days": sorted({day for _, day, _ in wanted}),
-        },
-    )
+    driver = _driver(session)
+    wanted = list(dict.fromkeys(keys))
+    rows = [
+        {"season_id": season_id, "participant_id": pid, "day": driver.day(day), "kind": kind}
+        for pid, day, kind in wanted
+    ]
     return {
-        (pid, day, kind): int(distance)
-        for pid, day, kind, distance in rows
-        if (pid, day, kind) in wanted
+        key: int(result[0][0])
+        for key, result in zip(wanted, driver.each(session, DAY_DISTANCE, rows), strict=True)
+        if result
     }
 
 
@@ -153,9 +243,11 @@ def record_activities(
     """Store activities in order and move every running total by their distances."""
     if not new:
         return []
-    connection = session.connection()
-    ids = connection.execute(
-        _statements(session).insert_activities,
+    driver = _driver(session)
+    created_at = driver.moment(now)
+    inserted = driver.each(
+        session,
+        INSERT_ACTIVITY,
         [
             {
                 "season_id": season_id,
@@ -163,13 +255,14 @@ def record_activities(
                 "team_id": item.team_id,
                 "kind": item.kind,
                 "distance_m": item.distance_m,
-                "day": item.day,
+                "day": driver.day(item.day),
                 "source_key": item.source_key,
-                "created_at": now,
+                "created_at": created_at,
             }
             for item in new
         ],
-    ).scalars()
+    )
+    ids = [result[0][0] for result in inserted]
     moves = [
         Move(item.participant_id, item.team_id, item.kind, item.day, item.distance_m)
         for item in new
@@ -207,7 +300,6 @@ def move_totals(
 ) -> tuple[dict[int, int], dict[int, int]]:
     """Move the daily, personal, per-member and team totals; one statement per table for all
     the moves. Returns the new season totals of the participants and teams moved."""
-    connection = session.connection()
     daily: dict[DayKey, int] = defaultdict(int)
     personal: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KIND_COLUMNS, 0))
     team_kinds: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KIND_COLUMNS, 0))
@@ -219,132 +311,50 @@ def move_totals(
         team_kinds[move.team_id][column] += move.delta_m
         contributed[(move.team_id, move.participant_id)] += move.delta_m
 
-    statements = _statements(session)
-    connection.execute(
-        statements.add_daily,
+    driver = _driver(session)
+    # Rows are changed in key order, so that batches written at once never deadlock.
+    driver.many(
+        session,
+        ADD_DAILY,
         [
-            {"season_id": season_id, "participant_id": pid, "day": day, "kind": kind}
+            {"season_id": season_id, "participant_id": pid, "day": driver.day(day), "kind": kind}
             | {"distance_m": delta}
-            for (pid, day, kind), delta in daily.items()
+            for (pid, day, kind), delta in sorted(daily.items())
         ],
     )
-    new_personal = connection.execute(
-        statements.add_personal,
+    people = sorted(personal.items())
+    new_personal = driver.each(
+        session,
+        ADD_PERSONAL,
         [
             {"season_id": season_id, "participant_id": pid, **kinds}
             | {"total_m": sum(kinds.values())}
-            for pid, kinds in personal.items()
+            for pid, kinds in people
         ],
-    ).all()
-    connection.execute(
-        statements.add_contributed,
+    )
+    driver.many(
+        session,
+        ADD_CONTRIBUTED,
         [
             {"team_id": team_id, "participant_id": pid, "total_m": delta}
-            for (team_id, pid), delta in contributed.items()
+            for (team_id, pid), delta in sorted(contributed.items())
         ],
     )
-    connection.execute(
-        statements.add_team,
+    teams = sorted(team_kinds.items())
+    new_teams = driver.each(
+        session,
+        ADD_TEAM,
         [
-            {"team": team_id, **{f"add_{column}": delta for column, delta in kinds.items()}}
-            | {"add_total_m": sum(kinds.values())}
-            for team_id, kinds in team_kinds.items()
+            {"team_id": team_id, **kinds} | {"total_m": sum(kinds.values())}
+            for team_id, kinds in teams
         ],
     )
-    new_teams = connection.execute(statements.team_totals, {"teams": sorted(team_kinds)}).all()
     # The ORM's copies of these rows (a Team a handler holds) are stale now.
     session.expire_all()
     return (
-        {pid: int(total) for pid, total in new_personal},
-        {team_id: int(total) for team_id, total in new_teams},
+        {pid: int(result[0][0]) for (pid, _), result in zip(people, new_personal, strict=True)},
+        {team: int(result[0][0]) for (team, _), result in zip(teams, new_teams, strict=True)},
     )
-
-
-class _Statements:
-    """The batch statements, built once per dialect: building one costs more than running it."""
-
-    def __init__(self, session: Session) -> None:
-        callers = (
-            select(
-                ACCOUNTS.c.platform,
-                ACCOUNTS.c.external_id,
-                PEOPLE.c.id,
-                PEOPLE.c.display_name,
-                PEOPLE.c.timezone,
-                TEAMS.c.id,
-                TEAMS.c.name,
-            )
-            .join(PEOPLE, PEOPLE.c.id == ACCOUNTS.c.participant_id)
-            .outerjoin(
-                MEMBERSHIPS,
-                and_(
-                    MEMBERSHIPS.c.participant_id == PEOPLE.c.id,
-                    MEMBERSHIPS.c.season_id == bindparam("season_id"),
-                    MEMBERSHIPS.c.left_at.is_(None),
-                ),
-            )
-            .outerjoin(TEAMS, TEAMS.c.id == MEMBERSHIPS.c.team_id)
-            .where(ACCOUNTS.c.external_id.in_(bindparam("external_ids", expanding=True)))
-            .order_by(PEOPLE.c.id)
-        )
-        postgresql = session.get_bind().dialect.name == "postgresql"
-        self.callers = callers.with_for_update(of=PEOPLE) if postgresql else callers
-        self.claim = (
-            upsert_into(session, DELIVERIES)
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(DELIVERIES.c.key)
-        )
-        self.day_distances = select(
-            DAILY.c.participant_id, DAILY.c.day, DAILY.c.kind, DAILY.c.distance_m
-        ).where(
-            DAILY.c.season_id == bindparam("season_id"),
-            DAILY.c.participant_id.in_(bindparam("participants", expanding=True)),
-            DAILY.c.day.in_(bindparam("days", expanding=True)),
-        )
-        self.insert_activities = insert(ACTIVITIES).returning(
-            ACTIVITIES.c.id, sort_by_parameter_order=True
-        )
-        daily = upsert_into(session, DAILY)
-        self.add_daily = daily.on_conflict_do_update(
-            index_elements=["season_id", "participant_id", "day", "kind"],
-            set_={"distance_m": DAILY.c.distance_m + daily.excluded.distance_m},
-        )
-        personal = upsert_into(session, PERSONAL)
-        self.add_personal = personal.on_conflict_do_update(
-            index_elements=["season_id", "participant_id"],
-            set_={
-                column: PERSONAL.c[column] + personal.excluded[column]
-                for column in (*KIND_COLUMNS, "total_m")
-            },
-        ).returning(PERSONAL.c.participant_id, PERSONAL.c.total_m)
-        contributed = upsert_into(session, CONTRIBUTED)
-        self.add_contributed = contributed.on_conflict_do_update(
-            index_elements=["team_id", "participant_id"],
-            set_={"total_m": CONTRIBUTED.c.total_m + contributed.excluded.total_m},
-        )
-        self.add_team = (
-            update(TEAMS)
-            .where(TEAMS.c.id == bindparam("team"))
-            .values(
-                {
-                    column: TEAMS.c[column] + bindparam(f"add_{column}")
-                    for column in (*KIND_COLUMNS, "total_m")
-                }
-            )
-        )
-        self.team_totals = select(TEAMS.c.id, TEAMS.c.total_m).where(
-            TEAMS.c.id.in_(bindparam("teams", expanding=True))
-        )
-
-
-_BUILT: dict[str, _Statements] = {}
-
-
-def _statements(session: Session) -> _Statements:
-    dialect = session.get_bind().dialect.name
-    if dialect not in _BUILT:
-        _BUILT[dialect] = _Statements(session)
-    return _BUILT[dialect]
 
 
 # -- ranks ---------------------------------------------------------------------------------------
@@ -362,45 +372,14 @@ class Ranks:
 def season_ranks(
     session: Session, season_id: int, person_totals: Iterable[int], team_totals: Iterable[int]
 ) -> Ranks:
-    """All in one query: each rank is how many have more, plus one."""
+    """Each rank is how many have more, plus one."""
+    driver = _driver(session)
     people, teams = sorted(set(person_totals)), sorted(set(team_totals))
-    values = {f"person_{index}": total for index, total in enumerate(people)}
-    values |= {f"team_{index}": total for index, total in enumerate(teams)}
-    count, *ahead = (
-        session.connection()
-        .execute(_ranks_statement(len(people), len(teams)), {"season_id": season_id, **values})
-        .one()
-    )
-    ranks = [int(n) + 1 for n in ahead]
-    return Ranks(
-        dict(zip(people, ranks[: len(people)], strict=True)),
-        dict(zip(teams, ranks[len(people) :], strict=True)),
-        int(count),
-    )
 
+    def ahead(text: str, totals: list[int]) -> dict[int, int]:
+        rows = [{"season_id": season_id, "total_m": total} for total in totals]
+        results = driver.each(session, text, rows)
+        return {total: int(result[0][0]) + 1 for total, result in zip(totals, results, strict=True)}
 
-@lru_cache(maxsize=512)
-def _ranks_statement(people: int, teams: int) -> Select[Any]:
-    """One row: the season's team count, then for each `person_N` and `team_N` how many
-    participants or teams of the season have a greater total."""
-
-    def season_rows(table: Any) -> Select[Any]:
-        return (
-            select(func.count())
-            .select_from(table)
-            .where(table.c.season_id == bindparam("season_id"))
-        )
-
-    return select(
-        season_rows(TEAMS).scalar_subquery(),
-        *(
-            season_rows(PERSONAL)
-            .where(PERSONAL.c.total_m > bindparam(f"person_{index}"))
-            .scalar_subquery()
-            for index in range(people)
-        ),
-        *(
-            season_rows(TEAMS).where(TEAMS.c.total_m > bindparam(f"team_{index}")).scalar_subquery()
-            for index in range(teams)
-        ),
-    )
+    (count,) = driver.each(session, TEAM_COUNT, [{"season_id": season_id}])[0][0]
+    return Ranks(ahead(PEOPLE_AHEAD, people), ahead(TEAMS_AHEAD, teams), int(count))

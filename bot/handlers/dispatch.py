@@ -71,6 +71,8 @@ ADMIN_ONLY = (
     c.AdminPhotosWinner,
 )
 
+PARALLEL_POSTGRESQL_BATCHES = 3
+
 SORRY = say("Something went wrong on our side and nothing was changed. Please try again.")
 BUSY = say("The challenge is very busy right now and nothing was changed. Please try again.")
 
@@ -107,9 +109,15 @@ class Dispatcher:
         command = c.parse(incoming.text)
         if isinstance(command, c.Log):
             if self._log_batches is None or self._log_batches[0] is not asyncio.get_running_loop():
-                self._log_batches = (asyncio.get_running_loop(), Batcher(self.log_many))
+                self._log_batches = (asyncio.get_running_loop(), self._log_batcher())
             return await self._log_batches[1].submit((incoming, command))
         return await asyncio.to_thread(self._handle_parsed, incoming, command)
+
+    def _log_batcher(self) -> Batcher[activities.LogRequest, list[Reply]]:
+        """SQLite has one writer at a time; PostgreSQL writes a batch while another waits on
+        its round trips, the participants' row locks keeping each person's logs in order."""
+        postgresql = self.sessions.kw["bind"].dialect.name == "postgresql"
+        return Batcher(self.log_many, parallel=PARALLEL_POSTGRESQL_BATCHES if postgresql else 1)
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         return self._handle_parsed(incoming, c.parse(incoming.text))
