@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Dialect
@@ -55,7 +56,7 @@ class NewActivity:
     kind: str
     distance_m: int
     day: date
-    source_key: str | None
+    source_key: str
 
 
 @dataclass(frozen=True)
@@ -77,69 +78,79 @@ def upsert_into(session: Session, table: Any) -> Any:
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
 
-# -- the SQL (the same text on SQLite and PostgreSQL, `:name` parameters) ------------------------
+# -- the SQL: one text for SQLite and PostgreSQL, `:name` parameters, `{rows}` for VALUES ------
 
-CALLER = """
-SELECT p.id, p.display_name, p.timezone, t.id, t.name
-FROM platform_account a
+CALLERS = """
+WITH wanted(n, platform, external_id) AS ({rows})
+SELECT wanted.n, p.id, p.display_name, p.timezone, t.id, t.name
+FROM wanted
+JOIN platform_account a ON a.platform = wanted.platform AND a.external_id = wanted.external_id
 JOIN participant p ON p.id = a.participant_id
 LEFT JOIN membership m
   ON m.participant_id = p.id AND m.season_id = :season_id AND m.left_at IS NULL
 LEFT JOIN team t ON t.id = m.team_id
-WHERE a.platform = :platform AND a.external_id = :external_id
+ORDER BY p.id
 """
 CLAIM = """
-INSERT INTO delivery (key, handled_at) VALUES (:key, :handled_at)
+INSERT INTO delivery (key, handled_at) {rows}
 ON CONFLICT (key) DO NOTHING RETURNING key
 """
-DAY_DISTANCE = """
-SELECT distance_m FROM daily_total
-WHERE season_id = :season_id AND participant_id = :participant_id AND day = :day AND kind = :kind
+DAY_DISTANCES = """
+WITH wanted(n, participant_id, day, kind) AS ({rows})
+SELECT wanted.n, d.distance_m
+FROM wanted JOIN daily_total d
+  ON d.season_id = :season_id AND d.participant_id = wanted.participant_id
+  AND d.day = wanted.day AND d.kind = wanted.kind
 """
-INSERT_ACTIVITY = """
+INSERT_ACTIVITIES = """
 INSERT INTO activity (season_id, participant_id, team_id, kind, distance_m, day, source_key,
-                      created_at)
-VALUES (:season_id, :participant_id, :team_id, :kind, :distance_m, :day, :source_key, :created_at)
-RETURNING id
+                      created_at) {rows}
+RETURNING id, source_key
 """
 ADD_DAILY = """
-INSERT INTO daily_total (season_id, participant_id, day, kind, distance_m)
-VALUES (:season_id, :participant_id, :day, :kind, :distance_m)
+INSERT INTO daily_total (season_id, participant_id, day, kind, distance_m) {rows}
 ON CONFLICT (season_id, participant_id, day, kind)
 DO UPDATE SET distance_m = daily_total.distance_m + excluded.distance_m
 """
 ADD_PERSONAL = """
-INSERT INTO participant_total (season_id, participant_id, run_m, walk_m, cycle_m, total_m)
-VALUES (:season_id, :participant_id, :run_m, :walk_m, :cycle_m, :total_m)
+INSERT INTO participant_total (season_id, participant_id, run_m, walk_m, cycle_m, total_m) {rows}
 ON CONFLICT (season_id, participant_id) DO UPDATE SET
   run_m = participant_total.run_m + excluded.run_m,
   walk_m = participant_total.walk_m + excluded.walk_m,
   cycle_m = participant_total.cycle_m + excluded.cycle_m,
   total_m = participant_total.total_m + excluded.total_m
-RETURNING total_m
+RETURNING participant_id, total_m
 """
 ADD_CONTRIBUTED = """
-INSERT INTO team_member_total (team_id, participant_id, total_m)
-VALUES (:team_id, :participant_id, :total_m)
+INSERT INTO team_member_total (team_id, participant_id, total_m) {rows}
 ON CONFLICT (team_id, participant_id)
 DO UPDATE SET total_m = team_member_total.total_m + excluded.total_m
 """
-ADD_TEAM = """
-UPDATE team SET run_m = run_m + :run_m, walk_m = walk_m + :walk_m,
-  cycle_m = cycle_m + :cycle_m, total_m = total_m + :total_m
-WHERE id = :team_id
-RETURNING total_m
+ADD_TEAMS = """
+WITH moves(team_id, run_m, walk_m, cycle_m, total_m) AS ({rows})
+UPDATE team SET run_m = team.run_m + moves.run_m, walk_m = team.walk_m + moves.walk_m,
+  cycle_m = team.cycle_m + moves.cycle_m, total_m = team.total_m + moves.total_m
+FROM moves WHERE team.id = moves.team_id
+RETURNING team.id, team.total_m
 """
 PEOPLE_AHEAD = """
-SELECT count(*) FROM participant_total WHERE season_id = :season_id AND total_m > :total_m
+WITH wanted(total_m) AS ({rows})
+SELECT wanted.total_m, (SELECT count(*) FROM participant_total p
+                        WHERE p.season_id = :season_id AND p.total_m > wanted.total_m)
+FROM wanted
 """
-TEAMS_AHEAD = "SELECT count(*) FROM team WHERE season_id = :season_id AND total_m > :total_m"
+TEAMS_AHEAD = """
+WITH wanted(total_m) AS ({rows})
+SELECT wanted.total_m, (SELECT count(*) FROM team t
+                        WHERE t.season_id = :season_id AND t.total_m > wanted.total_m)
+FROM wanted
+"""
 TEAM_COUNT = "SELECT count(*) FROM team WHERE season_id = :season_id"
 
 
 class _Driver:
-    """The SQL above on the session's driver connection: one statement per row, prepared once
-    (SQLite's statement cache, psycopg's prepared statements) and, on PostgreSQL, pipelined."""
+    """The SQL above on the session's driver connection, each step one statement for all its
+    rows: one round trip on PostgreSQL, and no SQLAlchemy work on the hot path."""
 
     def __init__(self, dialect: Dialect) -> None:
         self.postgresql = dialect.name == "postgresql"
@@ -147,26 +158,29 @@ class _Driver:
         self.day = _converter(DailyTotal.__table__.c.day.type, dialect)
         self.moment = _converter(Activity.__table__.c.created_at.type, dialect)
 
-    def sql(self, text: str) -> str:
-        return _PARAMETER.sub(r"%(\1)s", text) if self.postgresql else text
-
-    def each(self, session: Session, text: str, rows: list[dict[str, Any]]) -> list[list[Any]]:
-        """Run `text` once per row; each run's result rows."""
-        if not rows:
-            return []
+    def run(
+        self, session: Session, text: str, rows: Sequence[dict[str, Any]] = (), **shared: Any
+    ) -> list[Any]:
+        """`text` with `{rows}` as VALUES rows, one per dict (all with the same keys, in the
+        same order): one statement for all of them, one round trip on PostgreSQL. Its result
+        rows, if it has any."""
+        columns = tuple(rows[0]) if rows else ()
+        parameters = {
+            f"{column}_{index}": row[column] for index, row in enumerate(rows) for column in columns
+        }
         cursor = _cursor(session)
-        if not self.postgresql:
-            return [cursor.execute(text, row).fetchall() for row in rows]
-        cursor.executemany(self.sql(text), rows, returning=True)
-        results = [cursor.fetchall()]
-        while cursor.nextset():
-            results.append(cursor.fetchall())
-        return results
+        cursor.execute(_expanded(text, columns, len(rows), self.postgresql), parameters | shared)
+        return cursor.fetchall() if cursor.description is not None else []
 
-    def many(self, session: Session, text: str, rows: list[dict[str, Any]]) -> None:
-        """Run `text` once per row, for its effect only."""
-        if rows:
-            _cursor(session).executemany(self.sql(text), rows)
+
+@lru_cache(maxsize=1024)
+def _expanded(text: str, columns: tuple[str, ...], count: int, postgresql: bool) -> str:
+    """The statement for `count` rows, in the driver's parameter style."""
+    values = ", ".join(
+        "(" + ", ".join(f":{column}_{index}" for column in columns) + ")" for index in range(count)
+    )
+    statement = text.replace("{rows}", f"VALUES {values}") if count else text
+    return _PARAMETER.sub(r"%(\1)s", statement) if postgresql else statement
 
 
 _PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
@@ -195,43 +209,45 @@ def _driver(session: Session) -> _Driver:
 
 def callers(session: Session, season_id: int, accounts: Iterable[Account]) -> dict[Account, Caller]:
     """The stored participant and current team of each account that has one. On PostgreSQL
-    the participants' rows are locked (in one order, so that batches never deadlock),
+    the participants' rows are locked (in id order, so that batches never deadlock),
     serialising each person's logs, undos and removals."""
+    wanted = list(dict.fromkeys(accounts))
+    if not wanted:
+        return {}
     driver = _driver(session)
-    wanted = sorted(set(accounts))
-    text = CALLER + " FOR UPDATE OF p" if driver.postgresql else CALLER
+    text = CALLERS + " FOR UPDATE OF p" if driver.postgresql else CALLERS
     rows = [
-        {"season_id": season_id, "platform": platform, "external_id": external_id}
-        for platform, external_id in wanted
+        {"n": n, "platform": platform, "external_id": external_id}
+        for n, (platform, external_id) in enumerate(wanted)
     ]
     return {
-        account: Caller(*result[0])
-        for account, result in zip(wanted, driver.each(session, text, rows), strict=True)
-        if result
+        wanted[n]: Caller(*caller)
+        for n, *caller in driver.run(session, text, rows, season_id=season_id)
     }
 
 
 def claim_deliveries(session: Session, keys: Sequence[str], now: datetime) -> set[str]:
     """Record platform deliveries; the keys that were not handled before."""
+    if not keys:
+        return set()
     driver = _driver(session)
     handled_at = driver.moment(now)
     rows = [{"key": key, "handled_at": handled_at} for key in dict.fromkeys(keys)]
-    return {result[0][0] for result in driver.each(session, CLAIM, rows) if result}
+    return {key for (key,) in driver.run(session, CLAIM, rows)}
 
 
 def day_distances(session: Session, season_id: int, keys: Iterable[DayKey]) -> dict[DayKey, int]:
     """What each (participant, day, kind) already has; absent keys have nothing."""
-    driver = _driver(session)
     wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return {}
+    driver = _driver(session)
     rows = [
-        {"season_id": season_id, "participant_id": pid, "day": driver.day(day), "kind": kind}
-        for pid, day, kind in wanted
+        {"n": n, "participant_id": pid, "day": driver.day(day), "kind": kind}
+        for n, (pid, day, kind) in enumerate(wanted)
     ]
-    return {
-        key: int(result[0][0])
-        for key, result in zip(wanted, driver.each(session, DAY_DISTANCE, rows), strict=True)
-        if result
-    }
+    found = driver.run(session, DAY_DISTANCES, rows, season_id=season_id)
+    return {wanted[n]: int(distance) for n, distance in found}
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -245,9 +261,9 @@ def record_activities(
         return []
     driver = _driver(session)
     created_at = driver.moment(now)
-    inserted = driver.each(
+    inserted = driver.run(
         session,
-        INSERT_ACTIVITY,
+        INSERT_ACTIVITIES,
         [
             {
                 "season_id": season_id,
@@ -262,7 +278,9 @@ def record_activities(
             for item in new
         ],
     )
-    ids = [result[0][0] for result in inserted]
+    # Matched by their unique source key: the order RETURNING gives is not promised.
+    id_of = {source_key: activity_id for activity_id, source_key in inserted}
+    ids = [id_of[item.source_key] for item in new]
     moves = [
         Move(item.participant_id, item.team_id, item.kind, item.day, item.distance_m)
         for item in new
@@ -313,7 +331,7 @@ def move_totals(
 
     driver = _driver(session)
     # Rows are changed in key order, so that batches written at once never deadlock.
-    driver.many(
+    driver.run(
         session,
         ADD_DAILY,
         [
@@ -322,17 +340,16 @@ def move_totals(
             for (pid, day, kind), delta in sorted(daily.items())
         ],
     )
-    people = sorted(personal.items())
-    new_personal = driver.each(
+    new_personal = driver.run(
         session,
         ADD_PERSONAL,
         [
             {"season_id": season_id, "participant_id": pid, **kinds}
             | {"total_m": sum(kinds.values())}
-            for pid, kinds in people
+            for pid, kinds in sorted(personal.items())
         ],
     )
-    driver.many(
+    driver.run(
         session,
         ADD_CONTRIBUTED,
         [
@@ -340,20 +357,19 @@ def move_totals(
             for (team_id, pid), delta in sorted(contributed.items())
         ],
     )
-    teams = sorted(team_kinds.items())
-    new_teams = driver.each(
+    new_teams = driver.run(
         session,
-        ADD_TEAM,
+        ADD_TEAMS,
         [
             {"team_id": team_id, **kinds} | {"total_m": sum(kinds.values())}
-            for team_id, kinds in teams
+            for team_id, kinds in sorted(team_kinds.items())
         ],
     )
     # The ORM's copies of these rows (a Team a handler holds) are stale now.
     session.expire_all()
     return (
-        {pid: int(result[0][0]) for (pid, _), result in zip(people, new_personal, strict=True)},
-        {team: int(result[0][0]) for (team, _), result in zip(teams, new_teams, strict=True)},
+        {pid: int(total) for pid, total in new_personal},
+        {team_id: int(total) for team_id, total in new_teams},
     )
 
 
@@ -374,12 +390,13 @@ def season_ranks(
 ) -> Ranks:
     """Each rank is how many have more, plus one."""
     driver = _driver(session)
-    people, teams = sorted(set(person_totals)), sorted(set(team_totals))
 
-    def ahead(text: str, totals: list[int]) -> dict[int, int]:
-        rows = [{"season_id": season_id, "total_m": total} for total in totals]
-        results = driver.each(session, text, rows)
-        return {total: int(result[0][0]) + 1 for total, result in zip(totals, results, strict=True)}
+    def ranks(text: str, totals: Iterable[int]) -> dict[int, int]:
+        rows = [{"total_m": total} for total in sorted(set(totals))]
+        if not rows:
+            return {}
+        ahead = driver.run(session, text, rows, season_id=season_id)
+        return {int(total): int(count) + 1 for total, count in ahead}
 
-    (count,) = driver.each(session, TEAM_COUNT, [{"season_id": season_id}])[0][0]
-    return Ranks(ahead(PEOPLE_AHEAD, people), ahead(TEAMS_AHEAD, teams), int(count))
+    ((team_count,),) = driver.run(session, TEAM_COUNT, season_id=season_id)
+    return Ranks(ranks(PEOPLE_AHEAD, person_totals), ranks(TEAMS_AHEAD, team_totals), team_count)
