@@ -168,28 +168,45 @@ class _Driver:
         parameters = {
             f"{column}_{index}": row[column] for index, row in enumerate(rows) for column in columns
         }
-        cursor = _cursor(session)
-        cursor.execute(_expanded(text, columns, len(rows), self.postgresql), parameters | shared)
+        statement, names = _expanded(text, columns, len(rows), self.postgresql)
+        values = parameters | shared
+        cursor = _cursor(session, self.postgresql)
+        cursor.execute(statement, [values[name] for name in names])
         return cursor.fetchall() if cursor.description is not None else []
 
 
 @lru_cache(maxsize=1024)
-def _expanded(text: str, columns: tuple[str, ...], count: int, postgresql: bool) -> str:
-    """The statement for `count` rows, in the driver's parameter style."""
+def _expanded(
+    text: str, columns: tuple[str, ...], count: int, postgresql: bool
+) -> tuple[str, tuple[str, ...]]:
+    """The statement for `count` rows with numbered parameters (`$1` for PostgreSQL, `?1` for
+    SQLite, so that neither driver parses it again), and the name each number stands for."""
     values = ", ".join(
         "(" + ", ".join(f":{column}_{index}" for column in columns) + ")" for index in range(count)
     )
     statement = text.replace("{rows}", f"VALUES {values}") if count else text
-    return _PARAMETER.sub(r"%(\1)s", statement) if postgresql else statement
+    names: dict[str, int] = {}
+
+    def number(match: re.Match[str]) -> str:
+        position = names.setdefault(match.group(1), len(names) + 1)
+        return f"{'$' if postgresql else '?'}{position}"
+
+    return _PARAMETER.sub(number, statement), tuple(names)
 
 
 _PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
 _DRIVERS: dict[str, _Driver] = {}
 
 
-def _cursor(session: Session) -> Any:
-    """A cursor on the driver connection of the session's transaction."""
-    return session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+def _cursor(session: Session, postgresql: bool) -> Any:
+    """A cursor on the driver connection of the session's transaction; on PostgreSQL one
+    that sends `$1` parameters to the server as they are."""
+    connection = session.connection().connection.driver_connection
+    if postgresql:
+        from psycopg import RawCursor
+
+        return RawCursor(connection)
+    return connection.cursor()  # type: ignore[union-attr]
 
 
 def _converter(column_type: Any, dialect: Dialect) -> Any:
