@@ -8,7 +8,8 @@ hot path, and building and running them through SQLAlchemy costs more than the S
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -133,16 +134,16 @@ UPDATE team SET run_m = team.run_m + moves.run_m, walk_m = team.walk_m + moves.w
 FROM moves WHERE team.id = moves.team_id
 RETURNING team.id, team.total_m
 """
-PEOPLE_AHEAD = """
-WITH wanted(total_m) AS ({rows})
-SELECT wanted.total_m, (SELECT count(*) FROM participant_total p
-                        WHERE p.season_id = :season_id AND p.total_m > wanted.total_m)
-FROM wanted
-"""
-TEAMS_AHEAD = """
-WITH wanted(total_m) AS ({rows})
-SELECT wanted.total_m, (SELECT count(*) FROM team t
-                        WHERE t.season_id = :season_id AND t.total_m > wanted.total_m)
+AHEAD = """
+WITH wanted(of_team, total_m) AS ({rows})
+SELECT wanted.of_team, wanted.total_m,
+  CASE WHEN wanted.of_team = 1
+    THEN (SELECT count(*) FROM team t
+          WHERE t.season_id = :season_id AND t.total_m > wanted.total_m)
+    ELSE (SELECT count(*) FROM participant_total p
+          WHERE p.season_id = :season_id AND p.total_m > wanted.total_m)
+  END,
+  (SELECT count(*) FROM team WHERE season_id = :season_id)
 FROM wanted
 """
 TEAM_COUNT = "SELECT count(*) FROM team WHERE season_id = :season_id"
@@ -164,6 +165,12 @@ class _Driver:
         """`text` with `{rows}` as VALUES rows, one per dict (all with the same keys, in the
         same order): one statement for all of them, one round trip on PostgreSQL. Its result
         rows, if it has any."""
+        return self.results(self.send(session, text, rows, **shared))
+
+    def send(
+        self, session: Session, text: str, rows: Sequence[dict[str, Any]] = (), **shared: Any
+    ) -> Any:
+        """`run` without waiting for the results: the cursor to read them from."""
         columns = tuple(rows[0]) if rows else ()
         parameters = {
             f"{column}_{index}": row[column] for index, row in enumerate(rows) for column in columns
@@ -172,7 +179,21 @@ class _Driver:
         values = parameters | shared
         cursor = _cursor(session, self.postgresql)
         cursor.execute(statement, [values[name] for name in names])
+        return cursor
+
+    @staticmethod
+    def results(cursor: Any) -> list[Any]:
         return cursor.fetchall() if cursor.description is not None else []
+
+    @contextmanager
+    def together(self, session: Session) -> Iterator[None]:
+        """Statements sent inside go to PostgreSQL in one round trip (its pipeline mode);
+        read their results after the block."""
+        if not self.postgresql:
+            yield
+            return
+        with session.connection().connection.driver_connection.pipeline():  # type: ignore[union-attr]
+            yield
 
 
 @lru_cache(maxsize=1024)
@@ -278,31 +299,33 @@ def record_activities(
         return []
     driver = _driver(session)
     created_at = driver.moment(now)
-    inserted = driver.run(
-        session,
-        INSERT_ACTIVITIES,
-        [
-            {
-                "season_id": season_id,
-                "participant_id": item.participant_id,
-                "team_id": item.team_id,
-                "kind": item.kind,
-                "distance_m": item.distance_m,
-                "day": driver.day(item.day),
-                "source_key": item.source_key,
-                "created_at": created_at,
-            }
-            for item in new
-        ],
-    )
-    # Matched by their unique source key: the order RETURNING gives is not promised.
-    id_of = {source_key: activity_id for activity_id, source_key in inserted}
-    ids = [id_of[item.source_key] for item in new]
     moves = [
         Move(item.participant_id, item.team_id, item.kind, item.day, item.distance_m)
         for item in new
     ]
-    personal, teams = move_totals(session, season_id, moves)
+    with driver.together(session):
+        inserting = driver.send(
+            session,
+            INSERT_ACTIVITIES,
+            [
+                {
+                    "season_id": season_id,
+                    "participant_id": item.participant_id,
+                    "team_id": item.team_id,
+                    "kind": item.kind,
+                    "distance_m": item.distance_m,
+                    "day": driver.day(item.day),
+                    "source_key": item.source_key,
+                    "created_at": created_at,
+                }
+                for item in new
+            ],
+        )
+        moving = _send_moves(session, season_id, moves)
+    # Matched by their unique source key: the order RETURNING gives is not promised.
+    id_of = {source_key: activity_id for activity_id, source_key in driver.results(inserting)}
+    ids = [id_of[item.source_key] for item in new]
+    personal, teams = _moved_totals(session, *moving)
     # Each activity's totals are the final ones less what later activities of the batch added.
     finals = (dict(personal), dict(teams))
     after_each = []
@@ -335,6 +358,13 @@ def move_totals(
 ) -> tuple[dict[int, int], dict[int, int]]:
     """Move the daily, personal, per-member and team totals; one statement per table for all
     the moves. Returns the new season totals of the participants and teams moved."""
+    with _driver(session).together(session):
+        moving = _send_moves(session, season_id, moves)
+    return _moved_totals(session, *moving)
+
+
+def _send_moves(session: Session, season_id: int, moves: Sequence[Move]) -> tuple[Any, Any]:
+    """The statements of `move_totals`; the cursors with the new personal and team totals."""
     daily: dict[DayKey, int] = defaultdict(int)
     personal: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KIND_COLUMNS, 0))
     team_kinds: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KIND_COLUMNS, 0))
@@ -348,7 +378,7 @@ def move_totals(
 
     driver = _driver(session)
     # Rows are changed in key order, so that batches written at once never deadlock.
-    driver.run(
+    driver.send(
         session,
         ADD_DAILY,
         [
@@ -357,7 +387,7 @@ def move_totals(
             for (pid, day, kind), delta in sorted(daily.items())
         ],
     )
-    new_personal = driver.run(
+    new_personal = driver.send(
         session,
         ADD_PERSONAL,
         [
@@ -366,7 +396,7 @@ def move_totals(
             for pid, kinds in sorted(personal.items())
         ],
     )
-    driver.run(
+    driver.send(
         session,
         ADD_CONTRIBUTED,
         [
@@ -374,7 +404,7 @@ def move_totals(
             for (team_id, pid), delta in sorted(contributed.items())
         ],
     )
-    new_teams = driver.run(
+    new_teams = driver.send(
         session,
         ADD_TEAMS,
         [
@@ -382,11 +412,17 @@ def move_totals(
             for team_id, kinds in sorted(team_kinds.items())
         ],
     )
+    return new_personal, new_teams
+
+
+def _moved_totals(
+    session: Session, new_personal: Any, new_teams: Any
+) -> tuple[dict[int, int], dict[int, int]]:
     # The ORM's copies of these rows (a Team a handler holds) are stale now.
     session.expire_all()
     return (
-        {pid: int(total) for pid, total in new_personal},
-        {team_id: int(total) for team_id, total in new_teams},
+        {pid: int(total) for pid, total in _Driver.results(new_personal)},
+        {team_id: int(total) for team_id, total in _Driver.results(new_teams)},
     )
 
 
@@ -405,15 +441,15 @@ class Ranks:
 def season_ranks(
     session: Session, season_id: int, person_totals: Iterable[int], team_totals: Iterable[int]
 ) -> Ranks:
-    """Each rank is how many have more, plus one."""
+    """Each rank is how many have more, plus one; all in one statement."""
     driver = _driver(session)
-
-    def ranks(text: str, totals: Iterable[int]) -> dict[int, int]:
-        rows = [{"total_m": total} for total in sorted(set(totals))]
-        if not rows:
-            return {}
-        ahead = driver.run(session, text, rows, season_id=season_id)
-        return {int(total): int(count) + 1 for total, count in ahead}
-
-    ((team_count,),) = driver.run(session, TEAM_COUNT, season_id=season_id)
-    return Ranks(ranks(PEOPLE_AHEAD, person_totals), ranks(TEAMS_AHEAD, team_totals), team_count)
+    rows = [{"of_team": 0, "total_m": total} for total in sorted(set(person_totals))]
+    rows += [{"of_team": 1, "total_m": total} for total in sorted(set(team_totals))]
+    if not rows:
+        ((team_count,),) = driver.run(session, TEAM_COUNT, season_id=season_id)
+        return Ranks({}, {}, team_count)
+    found = driver.run(session, AHEAD, rows, season_id=season_id)
+    ranks: tuple[dict[int, int], dict[int, int]] = ({}, {})
+    for of_team, total, ahead, _ in found:
+        ranks[of_team][int(total)] = int(ahead) + 1
+    return Ranks(*ranks, int(found[0][3]))
