@@ -96,12 +96,13 @@ CLAIM = """
 INSERT INTO delivery (key, handled_at) {rows}
 ON CONFLICT (key) DO NOTHING RETURNING key
 """
-DAY_DISTANCES = """
-WITH wanted(n, participant_id, day, kind) AS ({rows})
-SELECT wanted.n, d.distance_m
-FROM wanted JOIN daily_total d
-  ON d.season_id = :season_id AND d.participant_id = wanted.participant_id
-  AND d.day = wanted.day AND d.kind = wanted.kind
+RECENT_DAILY = """
+WITH wanted(n, platform, external_id) AS ({rows})
+SELECT d.participant_id, d.day, d.kind, d.distance_m
+FROM wanted
+JOIN platform_account a ON a.platform = wanted.platform AND a.external_id = wanted.external_id
+JOIN daily_total d ON d.participant_id = a.participant_id
+WHERE d.season_id = :season_id AND d.day >= :since
 """
 INSERT_ACTIVITIES = """
 INSERT INTO activity (season_id, participant_id, team_id, kind, distance_m, day, source_key,
@@ -158,6 +159,8 @@ class _Driver:
         # The columns' own conversions, so that values are stored as SQLAlchemy stores them.
         self.day = _converter(DailyTotal.__table__.c.day.type, dialect)
         self.moment = _converter(Activity.__table__.c.created_at.type, dialect)
+        day_type = DailyTotal.__table__.c.day.type.dialect_impl(dialect)
+        self.read_day = day_type.result_processor(dialect, None) or (lambda value: value)
 
     def run(
         self, session: Session, text: str, rows: Sequence[dict[str, Any]] = (), **shared: Any
@@ -245,47 +248,86 @@ def _driver(session: Session) -> _Driver:
 # -- reading what a batch needs ----------------------------------------------------------------
 
 
-def callers(session: Session, season_id: int, accounts: Iterable[Account]) -> dict[Account, Caller]:
-    """The stored participant and current team of each account that has one. On PostgreSQL
-    the participants' rows are locked (in id order, so that batches never deadlock),
-    serialising each person's logs, undos and removals."""
+@dataclass(frozen=True)
+class Callers:
+    """Accounts' stored participants and current teams, and those participants' daily totals
+    since a given day: what the checks of a log need."""
+
+    found: dict[Account, Caller]
+    recent_m: dict[DayKey, int]
+
+
+def claim_and_find(
+    session: Session,
+    season_id: int,
+    keys: Sequence[str],
+    accounts: Iterable[Account],
+    since: date,
+    now: datetime,
+) -> tuple[set[str], Callers]:
+    """`claim_deliveries` and `callers`, in one round trip."""
+    with _driver(session).together(session):
+        claiming = _send_claim(session, keys, now)
+        finding = _send_callers(session, season_id, accounts, since)
+    return _claimed(claiming), _found(session, finding)
+
+
+def claim_deliveries(session: Session, keys: Sequence[str], now: datetime) -> set[str]:
+    """Record platform deliveries; the keys that were not handled before."""
+    return _claimed(_send_claim(session, keys, now))
+
+
+def callers(session: Session, season_id: int, accounts: Iterable[Account], since: date) -> Callers:
+    """The stored participant and current team of each account that has one, and their
+    daily totals from `since` on. On PostgreSQL the participants' rows are locked (in id
+    order, so that batches never deadlock), serialising each person's logs and removals."""
+    with _driver(session).together(session):
+        finding = _send_callers(session, season_id, accounts, since)
+    return _found(session, finding)
+
+
+def _send_claim(session: Session, keys: Sequence[str], now: datetime) -> Any:
+    driver = _driver(session)
+    handled_at = driver.moment(now)
+    rows = [{"key": key, "handled_at": handled_at} for key in dict.fromkeys(keys)]
+    return driver.send(session, CLAIM, rows) if rows else None
+
+
+def _claimed(claiming: Any) -> set[str]:
+    return {key for (key,) in _Driver.results(claiming)} if claiming is not None else set()
+
+
+def _send_callers(
+    session: Session, season_id: int, accounts: Iterable[Account], since: date
+) -> tuple[list[Account], Any, Any] | None:
     wanted = list(dict.fromkeys(accounts))
     if not wanted:
-        return {}
+        return None
     driver = _driver(session)
     text = CALLERS + " FOR UPDATE OF p" if driver.postgresql else CALLERS
     rows = [
         {"n": n, "platform": platform, "external_id": external_id}
         for n, (platform, external_id) in enumerate(wanted)
     ]
-    return {
-        wanted[n]: Caller(*caller)
-        for n, *caller in driver.run(session, text, rows, season_id=season_id)
-    }
+    return (
+        wanted,
+        driver.send(session, text, rows, season_id=season_id),
+        driver.send(session, RECENT_DAILY, rows, season_id=season_id, since=driver.day(since)),
+    )
 
 
-def claim_deliveries(session: Session, keys: Sequence[str], now: datetime) -> set[str]:
-    """Record platform deliveries; the keys that were not handled before."""
-    if not keys:
-        return set()
-    driver = _driver(session)
-    handled_at = driver.moment(now)
-    rows = [{"key": key, "handled_at": handled_at} for key in dict.fromkeys(keys)]
-    return {key for (key,) in driver.run(session, CLAIM, rows)}
-
-
-def day_distances(session: Session, season_id: int, keys: Iterable[DayKey]) -> dict[DayKey, int]:
-    """What each (participant, day, kind) already has; absent keys have nothing."""
-    wanted = list(dict.fromkeys(keys))
-    if not wanted:
-        return {}
-    driver = _driver(session)
-    rows = [
-        {"n": n, "participant_id": pid, "day": driver.day(day), "kind": kind}
-        for n, (pid, day, kind) in enumerate(wanted)
-    ]
-    found = driver.run(session, DAY_DISTANCES, rows, season_id=season_id)
-    return {wanted[n]: int(distance) for n, distance in found}
+def _found(session: Session, finding: tuple[list[Account], Any, Any] | None) -> Callers:
+    if finding is None:
+        return Callers({}, {})
+    wanted, callers_cursor, recent_cursor = finding
+    read_day = _driver(session).read_day
+    return Callers(
+        {wanted[n]: Caller(*caller) for n, *caller in _Driver.results(callers_cursor)},
+        {
+            (pid, read_day(day), kind): int(distance)
+            for pid, day, kind, distance in _Driver.results(recent_cursor)
+        },
+    )
 
 
 # -- writing -------------------------------------------------------------------------------------

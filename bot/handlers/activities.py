@@ -2,7 +2,7 @@
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -41,17 +41,20 @@ def log_activities(
     """Several callers' logs in one transaction; for each, its replies (none for a repeated
     delivery). Every check is the same as for a log on its own, in arrival order."""
     keys = [incoming.delivery_key for incoming, _ in requests]
-    claimed = logbook.claim_deliveries(session, keys, now)
+    # Whatever a caller's time zone, their earliest day open for logging is not before this.
+    since = now.date() - timedelta(days=config.season.late_logging_days + 1)
+    accounts = [(incoming.platform, incoming.user_id) for incoming, _ in requests]
+    claimed, stored = logbook.claim_and_find(session, season_id, keys, accounts, since, now)
     first_of_key = {key: index for index, key in reversed(list(enumerate(keys)))}
     fresh = [i for i, key in enumerate(keys) if key in claimed and first_of_key[key] == i]
     for index in set(range(len(requests))) - set(fresh):
         log.info("repeated_delivery", extra={"key": keys[index]})
-    callers = _callers(session, season_id, [requests[i][0] for i in fresh], now)
+    callers = _callers(session, season_id, [requests[i][0] for i in fresh], stored, since, now)
     replies: list[list[Reply]] = [[] for _ in requests]
     candidates: list[_Accepted] = []
     for index in fresh:
         incoming, command = requests[index]
-        caller = callers[(incoming.platform, incoming.user_id)]
+        caller = callers.found[(incoming.platform, incoming.user_id)]
         team_id = caller.team_id
         if team_id is None:
             replies[index] = [
@@ -65,7 +68,7 @@ def log_activities(
         else:
             candidates.append(_Accepted(index, caller, team_id, command, day_or_refusal))
     day_keys = [(a.caller.participant_id, a.day, a.command.kind) for a in candidates]
-    already = logbook.day_distances(session, season_id, day_keys)
+    already = callers.recent_m
     accepted = []
     for candidate, day_key in zip(candidates, day_keys, strict=True):
         refusal = _over_limit(config, candidate.command, already.get(day_key, 0))
@@ -109,21 +112,26 @@ def log_activities(
 
 
 def _callers(
-    session: Session, season_id: int, incomings: list[Incoming], now: datetime
-) -> dict[logbook.Account, logbook.Caller]:
+    session: Session,
+    season_id: int,
+    incomings: list[Incoming],
+    stored: logbook.Callers,
+    since: date,
+    now: datetime,
+) -> logbook.Callers:
     """Each caller as stored; a first contact or a new display name is recorded first."""
-    accounts = [(incoming.platform, incoming.user_id) for incoming in incomings]
-    found = logbook.callers(session, season_id, accounts)
     changed = []
-    for incoming, account in zip(incomings, accounts, strict=True):
+    for incoming in incomings:
+        account = (incoming.platform, incoming.user_id)
         name = incoming.display_name or incoming.user_id
-        stored = found.get(account)
-        if stored is None or (repo.clean_name(name) not in ("", stored.display_name)):
+        caller = stored.found.get(account)
+        if caller is None or (repo.clean_name(name) not in ("", caller.display_name)):
             repo.account_participant(session, *account, name, now)
             changed.append(account)
-    if changed:
-        found.update(logbook.callers(session, season_id, changed))
-    return found
+    if not changed:
+        return stored
+    again = logbook.callers(session, season_id, changed, since)
+    return logbook.Callers(stored.found | again.found, stored.recent_m | again.recent_m)
 
 
 def _log_day(config: Config, command: Log, today: date) -> date | Reply:
