@@ -135,18 +135,22 @@ UPDATE team SET run_m = team.run_m + moves.run_m, walk_m = team.walk_m + moves.w
 FROM moves WHERE team.id = moves.team_id
 RETURNING team.id, team.total_m
 """
-AHEAD = """
-WITH wanted(of_team, total_m) AS ({rows})
+SLICES_AHEAD = """
+WITH wanted(of_team, total_m, upper_m) AS ({rows})
 SELECT wanted.of_team, wanted.total_m,
   CASE WHEN wanted.of_team = 1
     THEN (SELECT count(*) FROM team t
-          WHERE t.season_id = :season_id AND t.total_m > wanted.total_m)
+          WHERE t.season_id = :season_id
+            AND t.total_m > wanted.total_m AND t.total_m <= wanted.upper_m)
     ELSE (SELECT count(*) FROM participant_total p
-          WHERE p.season_id = :season_id AND p.total_m > wanted.total_m)
+          WHERE p.season_id = :season_id
+            AND p.total_m > wanted.total_m AND p.total_m <= wanted.upper_m)
   END,
   (SELECT count(*) FROM team WHERE season_id = :season_id)
 FROM wanted
 """
+# Above every total: the upper bound of the highest slice.
+UNBOUNDED_M = 2**62
 TEAM_COUNT = "SELECT count(*) FROM team WHERE season_id = :season_id"
 
 
@@ -483,15 +487,25 @@ class Ranks:
 def season_ranks(
     session: Session, season_id: int, person_totals: Iterable[int], team_totals: Iterable[int]
 ) -> Ranks:
-    """Each rank is how many have more, plus one; all in one statement."""
+    """Each rank is how many have more, plus one; all in one statement. Each total counts
+    only the slice up to the next total asked for, and the slices are added up here: the
+    index is walked once, not once per total."""
     driver = _driver(session)
-    rows = [{"of_team": 0, "total_m": total} for total in sorted(set(person_totals))]
-    rows += [{"of_team": 1, "total_m": total} for total in sorted(set(team_totals))]
+    rows = []
+    for of_team, totals in ((0, person_totals), (1, team_totals)):
+        ascending = sorted(set(totals))
+        uppers = [*ascending[1:], UNBOUNDED_M]
+        rows += [
+            {"of_team": of_team, "total_m": total, "upper_m": upper}
+            for total, upper in zip(ascending, uppers, strict=False)
+        ]
     if not rows:
         ((team_count,),) = driver.run(session, TEAM_COUNT, season_id=season_id)
         return Ranks({}, {}, team_count)
-    found = driver.run(session, AHEAD, rows, season_id=season_id)
+    found = driver.run(session, SLICES_AHEAD, rows, season_id=season_id)
     ranks: tuple[dict[int, int], dict[int, int]] = ({}, {})
-    for of_team, total, ahead, _ in found:
-        ranks[of_team][int(total)] = int(ahead) + 1
+    for of_team, total, in_slice, _ in sorted(found, key=lambda row: (row[0], -row[1])):
+        above = ranks[of_team]
+        ahead = int(in_slice) + (above[min(above)] - 1 if above else 0)
+        above[int(total)] = ahead + 1
     return Ranks(*ranks, int(found[0][3]))

@@ -4,12 +4,14 @@ import asyncio
 import re
 
 import pytest
+from sqlalchemy.orm import Session
 
 from bot.commands import parse
 from bot.handlers import activities
 from bot.handlers.batching import Batcher
 from bot.messages import Incoming
 from bot.render.plain import render
+from storage import logbook
 
 
 @pytest.fixture
@@ -131,3 +133,20 @@ async def test_a_failing_write_fails_every_waiting_request_and_the_next_ones_sti
     outcomes = await asyncio.gather(*(batcher.submit(n) for n in range(4)), return_exceptions=True)
     assert all(isinstance(outcome, RuntimeError) for outcome in outcomes)
     assert await batcher.submit(7) == 7
+
+
+def test_ranks_asked_together_equal_ranks_asked_one_by_one(chat, teams):
+    chat.say("dave", "/join Red Rockets")
+    for user, km in (("alice", 5), ("bob", 5), ("carol", 12), ("dave", 3)):
+        chat.say(user, f"/log {km} km run")
+    asked = [0, 3, 4, 5, 6, 12, 13, 3]
+    with Session(chat.engine) as session:
+        season_id = chat.dispatcher.season_id
+        together = logbook.season_ranks(session, season_id, [m * 1000 for m in asked], [5000])
+        for metres in {m * 1000 for m in asked}:
+            alone = logbook.season_ranks(session, season_id, [metres], [])
+            assert together.of_person[metres] == alone.of_person[metres]
+    # 12, 5, 5, 3 km: a tie shares its rank, and whoever is below counts everyone above.
+    assert [together.of_person[m * 1000] for m in (13, 12, 6, 5, 4, 3, 0)] == [1, 1, 2, 2, 4, 4, 5]
+    # Red Rockets 13 km, Blue Herons 12 km: both ahead of 5 km.
+    assert together.of_team == {5000: 3} and together.team_count == 2
