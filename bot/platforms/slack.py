@@ -77,6 +77,15 @@ def web_client(config: Config, token: str) -> AsyncWebClient:
     )
 
 
+def _needs_follow_up(replies: list[Reply]) -> bool:
+    """Whether `_after_reply` has anything to send: a file, or a reply for someone else."""
+    return any(
+        not isinstance(reply.audience, ToCaller)
+        or any(isinstance(part, Attachment) for part in reply.parts)
+        for reply in replies
+    )
+
+
 class SlackAdapter:
     def __init__(
         self, config: Config, dispatcher: Dispatcher, outbox: Outbox, secrets: SlackSecrets
@@ -98,9 +107,10 @@ class SlackAdapter:
         self._seen_events: OrderedDict[str, None] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
         self._socket_handler: Any = None
-        self.app.command(config.slack.command)(self._on_command)
+        # `/log` first: Bolt tries listeners in order, and it is by far the most sent.
         if config.slack.command != LOG_COMMAND:
             self.app.command(LOG_COMMAND)(self._on_log_command)
+        self.app.command(config.slack.command)(self._on_command)
         self.app.action(re.compile(f"^{BUTTON_ACTION_PREFIX}"))(self._on_button)
         self.app.event("message")(self._on_message)
         self.app.event("app_mention")(self._on_mention)
@@ -149,7 +159,8 @@ class SlackAdapter:
             await ack(response_type="ephemeral", **self._merge(mine))
         else:
             await ack()
-        self._later(self._after_reply(user_id, replies))
+        if _needs_follow_up(replies):
+            self._later(self._after_reply(user_id, replies))
 
     async def _on_button(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
         """A pressed button sends its command as the presser; the answer is for them only."""
