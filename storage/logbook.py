@@ -8,7 +8,7 @@ hot path, and building and running them through SQLAlchemy costs more than the S
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,6 +19,7 @@ from sqlalchemy import Dialect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.util import await_only
 
 from storage.models import Activity, DailyTotal
 
@@ -160,6 +161,9 @@ class _Driver:
 
     def __init__(self, dialect: Dialect) -> None:
         self.postgresql = dialect.name == "postgresql"
+        # On an asyncio driver (a LoopDatabase), each wait for the server yields to the loop.
+        self.on_loop = dialect.is_async
+        self.wait: Callable[[Any], Any] = await_only if self.on_loop else _as_is
         # The columns' own conversions, so that values are stored as SQLAlchemy stores them.
         self.day = _converter(DailyTotal.__table__.c.day.type, dialect)
         self.moment = _converter(Activity.__table__.c.created_at.type, dialect)
@@ -184,13 +188,12 @@ class _Driver:
         }
         statement, names = _expanded(text, columns, len(rows), self.postgresql)
         values = parameters | shared
-        cursor = _cursor(session, self.postgresql)
-        cursor.execute(statement, [values[name] for name in names])
+        cursor = self._cursor(session)
+        self.wait(cursor.execute(statement, [values[name] for name in names]))
         return cursor
 
-    @staticmethod
-    def results(cursor: Any) -> list[Any]:
-        return cursor.fetchall() if cursor.description is not None else []
+    def results(self, cursor: Any) -> list[Any]:
+        return self.wait(cursor.fetchall()) if cursor.description is not None else []
 
     @contextmanager
     def together(self, session: Session) -> Iterator[None]:
@@ -199,8 +202,29 @@ class _Driver:
         if not self.postgresql:
             yield
             return
-        with session.connection().connection.driver_connection.pipeline():  # type: ignore[union-attr]
+        pipeline = _driver_connection(session).pipeline()
+        if not self.on_loop:
+            with pipeline:
+                yield
+            return
+        self.wait(pipeline.__aenter__())
+        try:
             yield
+        except BaseException as error:
+            if not self.wait(pipeline.__aexit__(type(error), error, error.__traceback__)):
+                raise
+        else:
+            self.wait(pipeline.__aexit__(None, None, None))
+
+    def _cursor(self, session: Session) -> Any:
+        """A cursor on the driver connection of the session's transaction; on PostgreSQL one
+        that sends `$1` parameters to the server as they are."""
+        connection = _driver_connection(session)
+        if not self.postgresql:
+            return connection.cursor()
+        from psycopg import AsyncRawCursor, RawCursor
+
+        return AsyncRawCursor(connection) if self.on_loop else RawCursor(connection)
 
 
 @lru_cache(maxsize=1024)
@@ -223,18 +247,15 @@ def _expanded(
 
 
 _PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
-_DRIVERS: dict[str, _Driver] = {}
+_DRIVERS: dict[tuple[str, bool], _Driver] = {}
 
 
-def _cursor(session: Session, postgresql: bool) -> Any:
-    """A cursor on the driver connection of the session's transaction; on PostgreSQL one
-    that sends `$1` parameters to the server as they are."""
-    connection = session.connection().connection.driver_connection
-    if postgresql:
-        from psycopg import RawCursor
+def _driver_connection(session: Session) -> Any:
+    return session.connection().connection.driver_connection
 
-        return RawCursor(connection)
-    return connection.cursor()  # type: ignore[union-attr]
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def _converter(column_type: Any, dialect: Dialect) -> Any:
@@ -244,9 +265,10 @@ def _converter(column_type: Any, dialect: Dialect) -> Any:
 
 def _driver(session: Session) -> _Driver:
     dialect = session.get_bind().dialect
-    if dialect.name not in _DRIVERS:
-        _DRIVERS[dialect.name] = _Driver(dialect)
-    return _DRIVERS[dialect.name]
+    key = (dialect.name, dialect.is_async)
+    if key not in _DRIVERS:
+        _DRIVERS[key] = _Driver(dialect)
+    return _DRIVERS[key]
 
 
 # -- reading what a batch needs ----------------------------------------------------------------
@@ -273,12 +295,12 @@ def claim_and_find(
     with _driver(session).together(session):
         claiming = _send_claim(session, keys, now)
         finding = _send_callers(session, season_id, accounts, since)
-    return _claimed(claiming), _found(session, finding)
+    return _claimed(session, claiming), _found(session, finding)
 
 
 def claim_deliveries(session: Session, keys: Sequence[str], now: datetime) -> set[str]:
     """Record platform deliveries; the keys that were not handled before."""
-    return _claimed(_send_claim(session, keys, now))
+    return _claimed(session, _send_claim(session, keys, now))
 
 
 def callers(session: Session, season_id: int, accounts: Iterable[Account], since: date) -> Callers:
@@ -297,8 +319,10 @@ def _send_claim(session: Session, keys: Sequence[str], now: datetime) -> Any:
     return driver.send(session, CLAIM, rows) if rows else None
 
 
-def _claimed(claiming: Any) -> set[str]:
-    return {key for (key,) in _Driver.results(claiming)} if claiming is not None else set()
+def _claimed(session: Session, claiming: Any) -> set[str]:
+    if claiming is None:
+        return set()
+    return {key for (key,) in _driver(session).results(claiming)}
 
 
 def _send_callers(
@@ -324,12 +348,13 @@ def _found(session: Session, finding: tuple[list[Account], Any, Any] | None) -> 
     if finding is None:
         return Callers({}, {})
     wanted, callers_cursor, recent_cursor = finding
-    read_day = _driver(session).read_day
+    driver = _driver(session)
+    read_day = driver.read_day
     return Callers(
-        {wanted[n]: Caller(*caller) for n, *caller in _Driver.results(callers_cursor)},
+        {wanted[n]: Caller(*caller) for n, *caller in driver.results(callers_cursor)},
         {
             (pid, read_day(day), kind): int(distance)
-            for pid, day, kind, distance in _Driver.results(recent_cursor)
+            for pid, day, kind, distance in driver.results(recent_cursor)
         },
     )
 
@@ -466,9 +491,10 @@ def _moved_totals(
 ) -> tuple[dict[int, int], dict[int, int]]:
     # The ORM's copies of these rows (a Team a handler holds) are stale now.
     session.expire_all()
+    driver = _driver(session)
     return (
-        {pid: int(total) for pid, total in _Driver.results(new_personal)},
-        {team_id: int(total) for team_id, total in _Driver.results(new_teams)},
+        {pid: int(total) for pid, total in driver.results(new_personal)},
+        {team_id: int(total) for team_id, total in driver.results(new_teams)},
     )
 
 

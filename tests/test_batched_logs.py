@@ -15,6 +15,13 @@ from storage import logbook
 
 
 @pytest.fixture
+async def chat(chat):
+    """The chat, with the connections its event loop's log writer opened closed at the end."""
+    yield chat
+    await chat.dispatcher.close()
+
+
+@pytest.fixture
 def teams(chat):
     chat.say("alice", "/newteam Red Rockets")
     chat.say("bob", "/join Red Rockets")
@@ -108,7 +115,7 @@ def test_when_a_batch_fails_each_log_is_written_on_its_own(chat, teams, monkeypa
 async def test_the_batcher_writes_in_order_in_batches_of_at_most_its_size():
     batches: list[list[int]] = []
 
-    def write(items: list[int]) -> list[int]:
+    async def write(items: list[int]) -> list[int]:
         batches.append(items)
         return [item * 10 for item in items]
 
@@ -122,7 +129,7 @@ async def test_the_batcher_writes_in_order_in_batches_of_at_most_its_size():
 async def test_a_failing_write_fails_every_waiting_request_and_the_next_ones_still_run():
     calls = 0
 
-    def write(items: list[int]) -> list[int]:
+    async def write(items: list[int]) -> list[int]:
         nonlocal calls
         calls += 1
         if calls == 1:

@@ -162,6 +162,7 @@ async def test_two_exports_in_one_second_are_both_kept(chat, config, tmp_path):
     assert first != second
     assert len(first.read_text(encoding="utf-8").splitlines()) == 2  # header and the run
     assert len(second.read_text(encoding="utf-8").splitlines()) == 3
+    await chat.dispatcher.close()
 
 
 def test_a_config_error_stops_the_bot_naming_the_key(deployment):

@@ -2,7 +2,7 @@
 one transaction and one commit for many, instead of one each."""
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 Item = TypeVar("Item")
@@ -10,12 +10,15 @@ Result = TypeVar("Result")
 
 
 class Batcher(Generic[Item, Result]):
-    """Runs `write` (blocking, in a worker thread) on up to `most` items at a time, taken in
-    the order they were submitted, with up to `parallel` batches being written at once;
-    `write` returns one result per item."""
+    """Awaits `write` on up to `most` items at a time, taken in the order they were
+    submitted, with up to `parallel` batches being written at once; `write` returns one
+    result per item."""
 
     def __init__(
-        self, write: Callable[[list[Item]], list[Result]], most: int = 64, parallel: int = 1
+        self,
+        write: Callable[[list[Item]], Awaitable[list[Result]]],
+        most: int = 64,
+        parallel: int = 1,
     ) -> None:
         self._write = write
         self._most = most
@@ -38,7 +41,7 @@ class Batcher(Generic[Item, Result]):
             batch = self._waiting[: self._most]
             del self._waiting[: self._most]
             try:
-                results = await asyncio.to_thread(self._write, [item for item, _ in batch])
+                results = await self._write([item for item, _ in batch])
             except BaseException as error:
                 # Nothing waits forever, not even behind a bug.
                 for _, future in [*batch, *self._waiting]:

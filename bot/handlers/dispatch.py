@@ -3,6 +3,7 @@
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from bot.handlers.help import show_help
 from bot.messages import Incoming
 from bot.replies import Reply, say
 from storage import repository as repo
-from storage.database import transaction
+from storage.database import LoopDatabase, transaction
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ class Dispatcher:
         self.clock = clock
         # Admins known outside config.toml: the console's `/as NAME admin`.
         self.extra_admins = extra_admins if extra_admins is not None else set()
-        self._log_batches: tuple[asyncio.AbstractEventLoop, Batcher[Any, list[Reply]]] | None = None
+        self._log_writer: _LogWriter | None = None
 
     def is_admin(self, platform: str, user_id: str) -> bool:
         return (platform, user_id) in self.extra_admins or self.config.is_admin(platform, user_id)
@@ -108,16 +109,31 @@ class Dispatcher:
         any other command runs on its own in a worker thread."""
         command = c.parse(incoming.text)
         if isinstance(command, c.Log):
-            if self._log_batches is None or self._log_batches[0] is not asyncio.get_running_loop():
-                self._log_batches = (asyncio.get_running_loop(), self._log_batcher())
-            return await self._log_batches[1].submit((incoming, command))
+            loop = asyncio.get_running_loop()
+            if self._log_writer is None or self._log_writer.loop is not loop:
+                self._log_writer = self._new_log_writer(loop)
+            return await self._log_writer.batches.submit((incoming, command))
         return await asyncio.to_thread(self._handle_parsed, incoming, command)
 
-    def _log_batcher(self) -> Batcher[activities.LogRequest, list[Reply]]:
-        """SQLite has one writer at a time; PostgreSQL writes a batch while another waits on
-        its round trips, the participants' row locks keeping each person's logs in order."""
-        postgresql = self.sessions.kw["bind"].dialect.name == "postgresql"
-        return Batcher(self.log_many, parallel=PARALLEL_POSTGRESQL_BATCHES if postgresql else 1)
+    def _new_log_writer(self, loop: asyncio.AbstractEventLoop) -> "_LogWriter":
+        """SQLite has one writer at a time, in a worker thread. PostgreSQL writes on the loop
+        itself, a batch while others wait on their round trips, the participants' row locks
+        keeping each person's logs in order."""
+        engine = self.sessions.kw["bind"]
+        if engine.dialect.name != "postgresql":
+            return _LogWriter(loop, Batcher(lambda logs: asyncio.to_thread(self.log_many, logs)))
+        database = LoopDatabase(engine.url, PARALLEL_POSTGRESQL_BATCHES)
+        batches: Batcher[activities.LogRequest, list[Reply]] = Batcher(
+            lambda logs: database.run(lambda sessions: self.log_many(logs, sessions)),
+            parallel=PARALLEL_POSTGRESQL_BATCHES,
+        )
+        return _LogWriter(loop, batches, database)
+
+    async def close(self) -> None:
+        """Let go of the connections the event loop's log writer holds."""
+        if self._log_writer is not None and self._log_writer.database is not None:
+            await self._log_writer.database.close()
+        self._log_writer = None
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         return self._handle_parsed(incoming, c.parse(incoming.text))
@@ -132,22 +148,31 @@ class Dispatcher:
             return [say("Only the challenge admins can do that.", example="help")]
         return self._guarded(incoming, lambda: self._run(incoming, command, admin))
 
-    def log_many(self, requests: list[activities.LogRequest]) -> list[list[Reply]]:
-        """Logs in one transaction; if that fails, each on its own, so that one caller's
-        trouble is not everyone's."""
+    def log_many(
+        self,
+        requests: list[activities.LogRequest],
+        sessions: sessionmaker[Session] | None = None,
+    ) -> list[list[Reply]]:
+        """Logs in one transaction (of `sessions`, or the dispatcher's own); if that fails,
+        each on its own, so that one caller's trouble is not everyone's."""
+        sessions = sessions or self.sessions
         if len(requests) > 1:
             try:
-                return self._write_logs(requests)
+                return self._write_logs(sessions, requests)
             except Exception as error:
                 log.info("log_batch_split", extra={"size": len(requests), "error": repr(error)})
         return [
-            self._guarded(incoming, lambda one=(incoming, command): self._write_logs([one])[0])
+            self._guarded(
+                incoming, lambda one=(incoming, command): self._write_logs(sessions, [one])[0]
+            )
             for incoming, command in requests
         ]
 
-    def _write_logs(self, requests: list[activities.LogRequest]) -> list[list[Reply]]:
+    def _write_logs(
+        self, sessions: sessionmaker[Session], requests: list[activities.LogRequest]
+    ) -> list[list[Reply]]:
         now = self.clock()
-        with transaction(self.sessions) as session:
+        with transaction(sessions) as session:
             return activities.log_activities(session, self.config, self.season_id, now, requests)
 
     def _guarded(self, incoming: Incoming, run: Callable[[], list[Reply]]) -> list[Reply]:
@@ -195,3 +220,12 @@ class Dispatcher:
             )
             result = HANDLERS[type(command)](context, command)
             return result if isinstance(result, list) else [result]
+
+
+@dataclass(frozen=True)
+class _LogWriter:
+    """Where one event loop's logs are batched, and the connections they are written on."""
+
+    loop: asyncio.AbstractEventLoop
+    batches: Batcher[activities.LogRequest, list[Reply]]
+    database: LoopDatabase | None = None
