@@ -4,6 +4,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -48,8 +49,8 @@ def _tune_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_sessions(bind: Engine | Connection) -> sessionmaker[Session]:
-    return sessionmaker(bind, expire_on_commit=False)
+def make_sessions(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
 
 
 class LoopDatabase:
@@ -63,19 +64,22 @@ class LoopDatabase:
             url, pool_size=connections, max_overflow=0, pool_pre_ping=True
         )
 
-    async def run(self, work: Callable[[sessionmaker[Session]], Result]) -> Result:
+    async def run(self, work: Callable[[Callable[[], Session]], Result]) -> Result:
         """`work`, given sessions on one connection of this database."""
         async with self._engine.connect() as connection:
-            return await connection.run_sync(lambda bound: work(make_sessions(bound)))
+            return await connection.run_sync(
+                lambda bound: work(partial(Session, bound, expire_on_commit=False))
+            )
 
     async def close(self) -> None:
         await self._engine.dispose()
 
 
 @contextmanager
-def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    """A session whose work commits together at the end, or not at all."""
-    with _writer_turn(sessions.kw.get("bind")), sessions.begin() as session:
+def transaction(sessions: Callable[[], Session]) -> Iterator[Session]:
+    """A session (from a sessionmaker, say) whose work commits together at the end, or not
+    at all."""
+    with sessions() as session, _writer_turn(session.bind), session.begin():
         yield session
 
 

@@ -83,8 +83,9 @@ def account_participant(
 
 def clean_name(name: str) -> str:
     """A platform's display name as one printable line that fits its column."""
-    printable = "".join(c if c.isprintable() else " " for c in name)
-    return " ".join(printable.split())[:DISPLAY_NAME_LENGTH]
+    if not name.isprintable():
+        name = "".join(c if c.isprintable() else " " for c in name)
+    return " ".join(name.split())[:DISPLAY_NAME_LENGTH]
 
 
 def accounts_of(session: Session, participant_id: int) -> tuple[tuple[str, str], ...]:

@@ -151,7 +151,7 @@ class Dispatcher:
     def log_many(
         self,
         requests: list[activities.LogRequest],
-        sessions: sessionmaker[Session] | None = None,
+        sessions: Callable[[], Session] | None = None,
     ) -> list[list[Reply]]:
         """Logs in one transaction (of `sessions`, or the dispatcher's own); if that fails,
         each on its own, so that one caller's trouble is not everyone's."""
@@ -169,7 +169,7 @@ class Dispatcher:
         ]
 
     def _write_logs(
-        self, sessions: sessionmaker[Session], requests: list[activities.LogRequest]
+        self, sessions: Callable[[], Session], requests: list[activities.LogRequest]
     ) -> list[list[Reply]]:
         now = self.clock()
         with transaction(sessions) as session:
