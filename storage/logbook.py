@@ -97,12 +97,15 @@ CLAIM = """
 INSERT INTO delivery (key, handled_at) {rows}
 ON CONFLICT (key) DO NOTHING RETURNING key
 """
+# The account is looked up once per wanted row (its unique index), never by scanning and
+# hashing every account, which PostgreSQL's planner otherwise prefers.
 RECENT_DAILY = """
 WITH wanted(n, platform, external_id) AS ({rows})
 SELECT d.participant_id, d.day, d.kind, d.distance_m
 FROM wanted
-JOIN platform_account a ON a.platform = wanted.platform AND a.external_id = wanted.external_id
-JOIN daily_total d ON d.participant_id = a.participant_id
+JOIN daily_total d ON d.participant_id = (
+  SELECT a.participant_id FROM platform_account a
+  WHERE a.platform = wanted.platform AND a.external_id = wanted.external_id)
 WHERE d.season_id = :season_id AND d.day >= :since
 """
 INSERT_ACTIVITIES = """

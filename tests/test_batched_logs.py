@@ -4,6 +4,7 @@ import asyncio
 import re
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from bot.commands import parse
@@ -61,6 +62,27 @@ async def test_logs_sent_together_each_read_their_own_running_totals(chat, teams
     assert "Red Rockets: 17 km, rank 2 of 2 teams." in replies[4]
     assert "Red Rockets: 17 km" in chat.say("alice", "/team")
     assert chat.activity_count() == 5
+
+
+async def test_logs_go_on_after_postgresql_dropped_the_connections_they_were_written_on(
+    chat, teams
+):
+    if chat.engine.dialect.name != "postgresql":
+        pytest.skip("a SQLite file has no connections to drop")
+    await send_together(chat, ("alice", "/log 1 km run", "a1"))
+    with chat.engine.connect() as connection:
+        dropped = connection.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    assert dropped >= 1
+    replies = await send_together(
+        chat, ("alice", "/log 2 km run", "a2"), ("bob", "/log 3 km walk", "b1")
+    )
+    assert "You: 3 km this season" in replies[0] and "Logged #" in replies[1]
+    assert chat.activity_count() == 3
 
 
 async def test_in_one_batch_each_log_gets_its_own_checks(chat, teams):
