@@ -186,13 +186,12 @@ class _Driver:
     ) -> Any:
         """`run` without waiting for the results: the cursor to read them from."""
         columns = tuple(rows[0]) if rows else ()
-        parameters = {
-            f"{column}_{index}": row[column] for index, row in enumerate(rows) for column in columns
-        }
-        statement, names = _expanded(text, columns, len(rows), self.postgresql)
-        values = parameters | shared
+        statement, before, after = _expanded(text, columns, len(rows), self.postgresql)
+        values = [shared[name] for name in before]
+        values += [row[column] for row in rows for column in columns]
+        values += [shared[name] for name in after]
         cursor = self._cursor(session)
-        self.wait(cursor.execute(statement, [values[name] for name in names]))
+        self.wait(cursor.execute(statement, values))
         return cursor
 
     def results(self, cursor: Any) -> list[Any]:
@@ -233,23 +232,40 @@ class _Driver:
 @lru_cache(maxsize=1024)
 def _expanded(
     text: str, columns: tuple[str, ...], count: int, postgresql: bool
-) -> tuple[str, tuple[str, ...]]:
+) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """The statement for `count` rows with numbered parameters (`$1` for PostgreSQL, `?1` for
-    SQLite, so that neither driver parses it again), and the name each number stands for."""
+    SQLite, so that neither driver parses it again), and the shared names numbered before
+    and after the rows' values, which are numbered row by row, column by column."""
     values = ", ".join(
-        "(" + ", ".join(f":{column}_{index}" for column in columns) + ")" for index in range(count)
+        "(" + ", ".join(f":{ROW_MARK}{column}" for column in columns) + ")" for _ in range(count)
     )
     statement = text.replace("{rows}", f"VALUES {values}") if count else text
-    names: dict[str, int] = {}
+    shared: dict[str, int] = {}
+    before: list[str] = []
+    after: list[str] = []
+    numbered = 0
+    rows_seen = False
 
     def number(match: re.Match[str]) -> str:
-        position = names.setdefault(match.group(1), len(names) + 1)
+        nonlocal numbered, rows_seen
+        name = match.group(1)
+        if name.startswith(ROW_MARK):
+            numbered += 1
+            position = numbered
+            rows_seen = True
+        elif name in shared:
+            position = shared[name]
+        else:
+            numbered += 1
+            position = shared[name] = numbered
+            (after if rows_seen else before).append(name)
         return f"{'$' if postgresql else '?'}{position}"
 
-    return _PARAMETER.sub(number, statement), tuple(names)
+    return _PARAMETER.sub(number, statement), tuple(before), tuple(after)
 
 
 _PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
+ROW_MARK = "row__"  # marks the parameters of `{rows}` apart from the shared ones
 _DRIVERS: dict[tuple[str, bool], _Driver] = {}
 
 

@@ -2,7 +2,7 @@
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -41,8 +41,7 @@ def log_activities(
     """Several callers' logs in one transaction; for each, its replies (none for a repeated
     delivery). Every check is the same as for a log on its own, in arrival order."""
     keys = [incoming.delivery_key for incoming, _ in requests]
-    # Whatever a caller's time zone, their earliest day open for logging is not before this.
-    since = now.date() - timedelta(days=config.season.late_logging_days + 1)
+    since = _earliest_day(config, now, [command for _, command in requests])
     accounts = [(incoming.platform, incoming.user_id) for incoming, _ in requests]
     claimed, stored = logbook.claim_and_find(session, season_id, keys, accounts, since, now)
     first_of_key = {key: index for index, key in reversed(list(enumerate(keys)))}
@@ -132,6 +131,17 @@ def _callers(
         return stored
     again = logbook.callers(session, season_id, changed, since)
     return logbook.Callers(stored.found | again.found, stored.recent_m | again.recent_m)
+
+
+def _earliest_day(config: Config, now: datetime, commands: list[Log]) -> date:
+    """The earliest day any of these logs can be for, whatever its caller's time zone: the
+    daily totals the limit check needs start there."""
+    # No time zone is more than 12 hours behind UTC, and a day a log names never moves
+    # back when "today" moves forward.
+    earliest_today = (now.astimezone(UTC) - timedelta(hours=12)).date()
+    oldest_open = earliest_today - timedelta(days=config.season.late_logging_days)
+    days = [resolve_day(command.day, earliest_today) for command in commands]
+    return max(oldest_open, min((day for day in days if day is not None), default=oldest_open))
 
 
 def _log_day(config: Config, command: Log, today: date) -> date | Reply:

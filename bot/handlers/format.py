@@ -11,9 +11,11 @@ def km(metres: int) -> str:
     a distance too short to show in km is shown in metres (`4 m`)."""
     if 0 < abs(metres) < 5:
         return f"{metres} m"
-    value = (Decimal(metres) / 1000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    return f"{text} km"
+    # Whole tens of metres, half away from zero: exact in integers.
+    tens = (abs(metres) + 5) // 10
+    sign = "-" if metres < 0 and tens else ""
+    text = f"{tens // 100:,}.{tens % 100:02d}".rstrip("0").rstrip(".")
+    return f"{sign}{text} km"
 
 
 def km_number(metres: int) -> str:
