@@ -91,7 +91,23 @@ JOIN participant p ON p.id = a.participant_id
 LEFT JOIN membership m
   ON m.participant_id = p.id AND m.season_id = :season_id AND m.left_at IS NULL
 LEFT JOIN team t ON t.id = m.team_id
-ORDER BY p.id
+"""
+# PostgreSQL: each caller's participant row locked, in the order of the wanted rows (sorted
+# by account, so that batches never deadlock), each found through the unique indexes: the
+# planner would rather scan and hash every account and participant for a join.
+CALLERS_LOCKED = """
+WITH wanted(n, platform, external_id) AS ({rows})
+SELECT wanted.n, p.id, p.display_name, p.timezone, t.id, t.name
+FROM wanted
+CROSS JOIN LATERAL (
+  SELECT * FROM participant
+  WHERE participant.id = (
+    SELECT a.participant_id FROM platform_account a
+    WHERE a.platform = wanted.platform AND a.external_id = wanted.external_id)
+  FOR UPDATE) p
+LEFT JOIN membership m
+  ON m.participant_id = p.id AND m.season_id = :season_id AND m.left_at IS NULL
+LEFT JOIN team t ON t.id = m.team_id
 """
 CLAIM = """
 INSERT INTO delivery (key, handled_at) {rows}
@@ -324,8 +340,9 @@ def claim_deliveries(session: Session, keys: Sequence[str], now: datetime) -> se
 
 def callers(session: Session, season_id: int, accounts: Iterable[Account], since: date) -> Callers:
     """The stored participant and current team of each account that has one, and their
-    daily totals from `since` on. On PostgreSQL the participants' rows are locked (in id
-    order, so that batches never deadlock), serialising each person's logs and removals."""
+    daily totals from `since` on. On PostgreSQL the participants' rows are locked (in
+    account order, so that batches never deadlock), serialising each person's logs and
+    removals."""
     with _driver(session).together(session):
         finding = _send_callers(session, season_id, accounts, since)
     return _found(session, finding)
@@ -347,11 +364,11 @@ def _claimed(session: Session, claiming: Any) -> set[str]:
 def _send_callers(
     session: Session, season_id: int, accounts: Iterable[Account], since: date
 ) -> tuple[list[Account], Any, Any] | None:
-    wanted = list(dict.fromkeys(accounts))
+    wanted = sorted(set(accounts))
     if not wanted:
         return None
     driver = _driver(session)
-    text = CALLERS + " FOR UPDATE OF p" if driver.postgresql else CALLERS
+    text = CALLERS_LOCKED if driver.postgresql else CALLERS
     rows = [
         {"n": n, "platform": platform, "external_id": external_id}
         for n, (platform, external_id) in enumerate(wanted)
