@@ -2,6 +2,7 @@
 
 import asyncio
 import re
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -83,6 +84,21 @@ async def test_logs_go_on_after_postgresql_dropped_the_connections_they_were_wri
     )
     assert "You: 3 km this season" in replies[0] and "Logged #" in replies[1]
     assert chat.activity_count() == 3
+
+
+@pytest.mark.parametrize(
+    ("zone", "day"),
+    [("Pacific/Pago_Pago", "yesterday"), ("Pacific/Kiritimati", "today"), ("Europe/London", "wed")],
+)
+def test_the_daily_limit_counts_the_day_as_the_callers_time_zone_has_it(chat, teams, zone, day):
+    # 06:00 UTC: it is still the 14th in Pago Pago (UTC-11) and already evening in
+    # Kiritimati (UTC+14); both logs name the same day for the caller.
+    chat.clock.now = datetime(2021, 7, 15, 6, 0, tzinfo=UTC)
+    first = chat.say("alice", f"/log 90 km run {day}", timezone=zone)
+    assert "Logged #" in first
+    refused = chat.say("alice", f"/log 20 km run {day}", timezone=zone)
+    assert "more than the limit of 100 km" in refused and "You already have 90 km" in refused
+    assert chat.activity_count() == 1
 
 
 async def test_in_one_batch_each_log_gets_its_own_checks(chat, teams):
