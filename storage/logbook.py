@@ -16,8 +16,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Dialect
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.util import await_only
 
@@ -74,14 +72,9 @@ class Recorded:
     team_count: int  # what the team rank is out of
 
 
-def upsert_into(session: Session, table: Any) -> Any:
-    """An INSERT that knows ON CONFLICT on both SQLite and PostgreSQL."""
-    dialect = session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
-
-
 # -- the SQL: one text for SQLite and PostgreSQL, `:name` parameters, `{rows}` for VALUES ------
 
+# SQLite, where a batch holds the one write lock and rows need no locking of their own.
 CALLERS = """
 WITH wanted(n, platform, external_id) AS ({rows})
 SELECT wanted.n, p.id, p.display_name, p.timezone, t.id, t.name
@@ -187,7 +180,7 @@ class _Driver:
         self.day = _converter(DailyTotal.__table__.c.day.type, dialect)
         self.moment = _converter(Activity.__table__.c.created_at.type, dialect)
         day_type = DailyTotal.__table__.c.day.type.dialect_impl(dialect)
-        self.read_day = day_type.result_processor(dialect, None) or (lambda value: value)
+        self.read_day = day_type.result_processor(dialect, None) or _as_is
 
     def run(
         self, session: Session, text: str, rows: Sequence[dict[str, Any]] = (), **shared: Any
@@ -295,7 +288,7 @@ def _as_is(value: Any) -> Any:
 
 def _converter(column_type: Any, dialect: Dialect) -> Any:
     convert = column_type.dialect_impl(dialect).bind_processor(dialect)
-    return convert or (lambda value: value)
+    return convert or _as_is
 
 
 def _driver(session: Session) -> _Driver:

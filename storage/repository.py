@@ -6,10 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage import logbook
-from storage.logbook import KIND_COLUMNS, upsert_into
+from storage.logbook import KIND_COLUMNS
 from storage.models import (
     Activity,
     AuditEntry,
@@ -23,6 +25,12 @@ from storage.models import (
     Team,
     TeamMemberTotal,
 )
+
+
+def upsert_into(session: Session, table: Any) -> Any:
+    """An INSERT that knows ON CONFLICT on both SQLite and PostgreSQL."""
+    dialect = session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
 
 def for_update(statement: Any) -> Any:
