@@ -158,13 +158,13 @@ SELECT wanted.of_team, wanted.total_m,
     ELSE (SELECT count(*) FROM participant_total p
           WHERE p.season_id = :season_id
             AND p.total_m > wanted.total_m AND p.total_m <= wanted.upper_m)
-  END,
-  (SELECT count(*) FROM team WHERE season_id = :season_id)
+  END
 FROM wanted
 """
 # Above every total: the upper bound of the highest slice.
 UNBOUNDED_M = 2**62
-TEAM_COUNT = "SELECT count(*) FROM team WHERE season_id = :season_id"
+# Below every total (none is negative): "ahead of" it is everyone, so it gives the counts.
+FLOOR_M = -1
 
 
 class _Driver:
@@ -532,35 +532,46 @@ def _moved_totals(
 
 @dataclass(frozen=True)
 class Ranks:
-    """Ranks that go with season totals, and how many teams there are."""
+    """Ranks that go with season totals, and how many teams (and, if asked for, how many
+    participants) there are."""
 
     of_person: dict[int, int]  # a participant's total -> its rank among participants
     of_team: dict[int, int]  # a team's total -> its rank among teams
     team_count: int
+    person_count: int | None = None
 
 
 def season_ranks(
-    session: Session, season_id: int, person_totals: Iterable[int], team_totals: Iterable[int]
+    session: Session,
+    season_id: int,
+    person_totals: Iterable[int],
+    team_totals: Iterable[int],
+    *,
+    count_people: bool = False,
 ) -> Ranks:
     """Each rank is how many have more, plus one; all in one statement. Each total counts
     only the slice up to the next total asked for, and the slices are added up here: the
-    index is walked once, not once per total."""
+    index is walked once, not once per total. A slice from below zero up to the lowest total
+    asked for completes the walk, for the counts."""
     driver = _driver(session)
     rows = []
-    for of_team, totals in ((0, person_totals), (1, team_totals)):
-        ascending = sorted(set(totals))
+    for of_team, totals, counted in ((0, person_totals, count_people), (1, team_totals, True)):
+        ascending = sorted({*totals, FLOOR_M} if counted else set(totals))
         uppers = [*ascending[1:], UNBOUNDED_M]
         rows += [
             {"of_team": of_team, "total_m": total, "upper_m": upper}
             for total, upper in zip(ascending, uppers, strict=False)
         ]
-    if not rows:
-        ((team_count,),) = driver.run(session, TEAM_COUNT, season_id=season_id)
-        return Ranks({}, {}, team_count)
     found = driver.run(session, SLICES_AHEAD, rows, season_id=season_id)
     ranks: tuple[dict[int, int], dict[int, int]] = ({}, {})
-    for of_team, total, in_slice, _ in sorted(found, key=lambda row: (row[0], -row[1])):
+    for of_team, total, in_slice in sorted(found, key=lambda row: (row[0], -row[1])):
         above = ranks[of_team]
         ahead = int(in_slice) + (above[min(above)] - 1 if above else 0)
         above[int(total)] = ahead + 1
-    return Ranks(*ranks, int(found[0][3]))
+    person_floor = ranks[0].pop(FLOOR_M, None)
+    return Ranks(
+        ranks[0],
+        ranks[1],
+        team_count=ranks[1].pop(FLOOR_M) - 1,
+        person_count=None if person_floor is None else person_floor - 1,
+    )

@@ -227,8 +227,11 @@ def team_rank(session: Session, team: Team) -> int:
     return logbook.season_ranks(session, team.season_id, [], [team.total_m]).of_team[team.total_m]
 
 
-def team_count(session: Session, season_id: int) -> int:
-    return logbook.season_ranks(session, season_id, [], []).team_count
+def season_counts(session: Session, season_id: int) -> tuple[int, int]:
+    """How many participants (everyone who has been in a team this season) and teams."""
+    ranks = logbook.season_ranks(session, season_id, [], [], count_people=True)
+    assert ranks.person_count is not None  # asked for
+    return ranks.person_count, ranks.team_count
 
 
 def top_teams(session: Session, season_id: int, limit: int) -> Sequence[Team]:
@@ -301,19 +304,16 @@ def person_rank(session: Session, season_id: int, total_m: int) -> int:
     return logbook.season_ranks(session, season_id, [total_m], []).of_person[total_m]
 
 
+def person_standing(session: Session, season_id: int, total_m: int) -> tuple[int, int]:
+    """The rank that goes with a participant's season total, and out of how many."""
+    ranks = logbook.season_ranks(session, season_id, [total_m], [], count_people=True)
+    assert ranks.person_count is not None  # asked for
+    return ranks.of_person[total_m], ranks.person_count
+
+
 def has_joined(session: Session, season_id: int, participant_id: int) -> bool:
     """Whether the participant has been in a team this season."""
     return session.get(ParticipantTotal, (season_id, participant_id)) is not None
-
-
-def participant_count(session: Session, season_id: int) -> int:
-    """Everyone who has been in a team this season."""
-    value = session.scalar(
-        select(func.count())
-        .select_from(ParticipantTotal)
-        .where(ParticipantTotal.season_id == season_id)
-    )
-    return int(value or 0)
 
 
 def days_active(session: Session, season_id: int, participant_id: int) -> int:

@@ -58,6 +58,18 @@ def test_me_shows_km_per_kind_days_rank_and_share_of_the_team(chat, clock):
     assert "Your share of Red Rockets: 30% (30 km of 100 km)." in reply
 
 
+def test_counts_include_those_who_have_not_logged_yet(chat):
+    chat.say("alice", "/newteam Red Rockets")
+    chat.say("bob", "/join Red Rockets")
+    chat.say("carol", "/newteam Blue Bears")
+    chat.say("dave", "/newteam Green Geckos")
+    chat.say("alice", "/log 10 km run")
+    chat.say("carol", "/log 10 km run")
+    assert "Days active: 0. Rank 3 of 4." in chat.say("bob", "/me")
+    assert "Rank 1 of 4." in chat.say("alice", "/me")
+    assert "4 participants in 3 teams." in chat.say("erin", "/totals")
+
+
 def test_me_before_joining_points_to_join(chat):
     assert "Example: /join Red Rockets" in chat.say("newcomer", "/me")
 

@@ -22,13 +22,12 @@ def show_me(ctx: Context, _command: Me) -> Reply:
     team = repo.current_team(session, season_id, me.id)
     if team is None and totals.total_m == 0:
         return say("You're not in a team yet.", example="join Red Rockets")
+    rank, out_of = repo.person_standing(session, season_id, totals.total_m)
     parts = [
         Heading(f"{me.display_name}: {format.km(totals.total_m)}"),
         kinds_table(totals.run_m, totals.walk_m, totals.cycle_m, with_total=True),
         Text(
-            f"Days active: {repo.days_active(session, season_id, me.id)}. "
-            f"Rank {repo.person_rank(session, season_id, totals.total_m)} "
-            f"of {repo.participant_count(session, season_id)}."
+            f"Days active: {repo.days_active(session, season_id, me.id)}. Rank {rank} of {out_of}."
         ),
     ]
     if team is not None:
@@ -157,8 +156,8 @@ def kinds_table(run_m: int, walk_m: int, cycle_m: int, with_total: bool = False)
 
 def headcount(session: Session, season_id: int) -> Text:
     """`120 participants in 15 teams.`"""
-    people = format.count(repo.participant_count(session, season_id), "participant")
-    return Text(f"{people} in {format.count(repo.team_count(session, season_id), 'team')}.")
+    people, teams = repo.season_counts(session, season_id)
+    return Text(f"{format.count(people, 'participant')} in {format.count(teams, 'team')}.")
 
 
 def competition_ranks(totals: list[int]) -> list[int]:
