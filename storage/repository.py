@@ -214,15 +214,6 @@ def team_members(session: Session, team: Team) -> list[MemberRow]:
     return [MemberRow(pid, name, int(total), pid == team.captain_id) for pid, name, total in rows]
 
 
-def contribution(session: Session, team_id: int, participant_id: int) -> int:
-    value = session.scalar(
-        select(TeamMemberTotal.total_m).where(
-            TeamMemberTotal.team_id == team_id, TeamMemberTotal.participant_id == participant_id
-        )
-    )
-    return int(value or 0)
-
-
 def team_rank(session: Session, team: Team) -> int:
     return logbook.season_ranks(session, team.season_id, [], [team.total_m]).of_team[team.total_m]
 
@@ -295,8 +286,50 @@ def team_name(session: Session, team_id: int) -> str:
 
 def participant_total(session: Session, season_id: int, participant_id: int) -> ParticipantTotal:
     row = session.get(ParticipantTotal, (season_id, participant_id))
-    return row or ParticipantTotal(
+    return row or _nothing_yet(season_id, participant_id)
+
+
+def _nothing_yet(season_id: int, participant_id: int) -> ParticipantTotal:
+    return ParticipantTotal(
         season_id=season_id, participant_id=participant_id, run_m=0, walk_m=0, cycle_m=0, total_m=0
+    )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A participant's season totals, current team, and how much of that team's total is theirs."""
+
+    totals: ParticipantTotal
+    team: Team | None
+    contributed_m: int
+
+
+def standing(session: Session, season_id: int, participant_id: int) -> Standing:
+    """What `me` shows of a participant, in one statement."""
+    totals, team, contributed_m = session.execute(
+        select(ParticipantTotal, Team, TeamMemberTotal.total_m)
+        .select_from(Participant)
+        .outerjoin(
+            ParticipantTotal,
+            (ParticipantTotal.season_id == season_id)
+            & (ParticipantTotal.participant_id == Participant.id),
+        )
+        .outerjoin(
+            Membership,
+            (Membership.season_id == season_id)
+            & (Membership.participant_id == Participant.id)
+            & Membership.left_at.is_(None),
+        )
+        .outerjoin(Team, Team.id == Membership.team_id)
+        .outerjoin(
+            TeamMemberTotal,
+            (TeamMemberTotal.team_id == Team.id)
+            & (TeamMemberTotal.participant_id == Participant.id),
+        )
+        .where(Participant.id == participant_id)
+    ).one()
+    return Standing(
+        totals or _nothing_yet(season_id, participant_id), team, int(contributed_m or 0)
     )
 
 

@@ -70,6 +70,20 @@ def test_counts_include_those_who_have_not_logged_yet(chat):
     assert "4 participants in 3 teams." in chat.say("erin", "/totals")
 
 
+def test_me_after_moving_team_shows_the_share_of_the_current_team_only(chat):
+    chat.say("alice", "/newteam Red Rockets")
+    chat.say("bob", "/newteam Blue Bears")
+    chat.say("alice", "/log 10 km run")
+    chat.say("alice", "/leave")
+    reply = chat.say("alice", "/me")
+    assert "alice: 10 km" in reply
+    assert "Your share" not in reply
+    chat.say("alice", "/join Blue Bears")
+    chat.say("alice", "/log 5 km run")
+    chat.say("bob", "/log 15 km run")
+    assert "Your share of Blue Bears: 25% (5 km of 20 km)." in chat.say("alice", "/me")
+
+
 def test_me_before_joining_points_to_join(chat):
     assert "Example: /join Red Rockets" in chat.say("newcomer", "/me")
 

@@ -18,8 +18,8 @@ TOP = 10
 
 def show_me(ctx: Context, _command: Me) -> Reply:
     session, season_id, me = ctx.session, ctx.season_id, ctx.participant
-    totals = repo.participant_total(session, season_id, me.id)
-    team = repo.current_team(session, season_id, me.id)
+    standing = repo.standing(session, season_id, me.id)
+    totals, team = standing.totals, standing.team
     if team is None and totals.total_m == 0:
         return say("You're not in a team yet.", example="join Red Rockets")
     rank, out_of = repo.person_standing(session, season_id, totals.total_m)
@@ -31,7 +31,7 @@ def show_me(ctx: Context, _command: Me) -> Reply:
         ),
     ]
     if team is not None:
-        mine = repo.contribution(session, team.id, me.id)
+        mine = standing.contributed_m
         parts.append(
             Text(
                 f"Your share of {team.name}: {format.share(mine, team.total_m)} "
