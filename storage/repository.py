@@ -297,17 +297,28 @@ def _nothing_yet(season_id: int, participant_id: int) -> ParticipantTotal:
 
 @dataclass(frozen=True)
 class Standing:
-    """A participant's season totals, current team, and how much of that team's total is theirs."""
+    """A participant's season totals, current team, how much of that team's total is theirs,
+    and on how many days they logged."""
 
     totals: ParticipantTotal
     team: Team | None
     contributed_m: int
+    days_active: int
 
 
 def standing(session: Session, season_id: int, participant_id: int) -> Standing:
     """What `me` shows of a participant, in one statement."""
-    totals, team, contributed_m = session.execute(
-        select(ParticipantTotal, Team, TeamMemberTotal.total_m)
+    days_active = (
+        select(func.count(func.distinct(DailyTotal.day)))
+        .where(
+            DailyTotal.season_id == season_id,
+            DailyTotal.participant_id == Participant.id,
+            DailyTotal.distance_m > 0,
+        )
+        .scalar_subquery()
+    )
+    totals, team, contributed_m, days = session.execute(
+        select(ParticipantTotal, Team, TeamMemberTotal.total_m, days_active)
         .select_from(Participant)
         .outerjoin(
             ParticipantTotal,
@@ -329,7 +340,7 @@ def standing(session: Session, season_id: int, participant_id: int) -> Standing:
         .where(Participant.id == participant_id)
     ).one()
     return Standing(
-        totals or _nothing_yet(season_id, participant_id), team, int(contributed_m or 0)
+        totals or _nothing_yet(season_id, participant_id), team, int(contributed_m or 0), days
     )
 
 
@@ -347,17 +358,6 @@ def person_standing(session: Session, season_id: int, total_m: int) -> tuple[int
 def has_joined(session: Session, season_id: int, participant_id: int) -> bool:
     """Whether the participant has been in a team this season."""
     return session.get(ParticipantTotal, (season_id, participant_id)) is not None
-
-
-def days_active(session: Session, season_id: int, participant_id: int) -> int:
-    value = session.scalar(
-        select(func.count(func.distinct(DailyTotal.day))).where(
-            DailyTotal.season_id == season_id,
-            DailyTotal.participant_id == participant_id,
-            DailyTotal.distance_m > 0,
-        )
-    )
-    return int(value or 0)
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,7 @@ def show_me(ctx: Context, _command: Me) -> Reply:
     parts = [
         Heading(f"{me.display_name}: {format.km(totals.total_m)}"),
         kinds_table(totals.run_m, totals.walk_m, totals.cycle_m, with_total=True),
-        Text(
-            f"Days active: {repo.days_active(session, season_id, me.id)}. Rank {rank} of {out_of}."
-        ),
+        Text(f"Days active: {standing.days_active}. Rank {rank} of {out_of}."),
     ]
     if team is not None:
         mine = standing.contributed_m
