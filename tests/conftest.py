@@ -20,7 +20,7 @@ from bot.messages import Incoming
 from bot.render.plain import render
 from bot.replies import Reply
 from bot.startup import open_challenge
-from storage.models import Activity, Base
+from storage.models import Activity, Base, Participant, PhotoEntry, Season
 
 POSTGRES_ADMIN = os.environ.get(
     "CHALLENGE_TEST_POSTGRES", "host=127.0.0.1 port=5432 user=postgres dbname=test"
@@ -56,6 +56,25 @@ def make_config(database_url: str, directory: Path, **sections: Any) -> Config:
     }
     data.update(sections)
     return parse_config(data, directory / "config.toml")
+
+
+def enter_photos(engine: Engine, titles: list[str], at: datetime) -> None:
+    """Photo entries by the first participant, straight into the database."""
+    with Session(engine) as session, session.begin():
+        season_id = session.scalar(select(Season.id))
+        participant_id = session.scalar(select(Participant.id).order_by(Participant.id))
+        session.add_all(
+            PhotoEntry(
+                season_id=season_id,
+                participant_id=participant_id,
+                sha256=f"{number:064x}",
+                media_type="image/jpeg",
+                size_bytes=200_000,
+                title=title,
+                created_at=at,
+            )
+            for number, title in enumerate(titles)
+        )
 
 
 @pytest.fixture(scope="session")

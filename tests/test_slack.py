@@ -15,9 +15,9 @@ import pytest
 from PIL import Image
 
 from bot.app import RunningBot, Secrets, start_bot
-from tests.conftest import Clock, make_config
+from tests.conftest import Clock, enter_photos, make_config
 from tests.fakes.platform_requests import button_press_body, slash_command_body
-from tests.fakes.slack_api import FakeSlackApi, signed_headers
+from tests.fakes.slack_api import FakeSlackApi, blocks_are_valid, signed_headers
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token-never-logged"
@@ -268,6 +268,42 @@ async def test_a_rate_limited_send_is_retried_after_retry_after(slack):
     await slack.command("UADMIN", "admin announce Hello")
     posts = slack.api.messages_to("C0123456789")
     assert len(posts) == 2 and all(p["text"] == "Hello" for p in posts)
+
+
+async def test_a_list_too_long_for_one_message_comes_in_several(slack, clock):
+    await slack.command("UADMIN", "newteam Admins & Co")
+    titles = [f"Morning ride <{number:04}> over the hills & far away" for number in range(2100)]
+    enter_photos(slack.bot.engine, titles, clock())
+
+    acked = await slack.command("UADMIN", "admin photos list")
+    more = slack.api.ephemerals_to("UADMIN")
+    messages = [acked, *more]
+    assert len(more) >= 1 and all(blocks_are_valid(m["blocks"]) for m in messages)
+    assert not [
+        call
+        for call in slack.api.calls
+        if call.method.startswith("chat.") and not blocks_are_valid(call.params.get("blocks") or [])
+    ]
+    sections = [
+        block["text"]["text"]
+        for m in messages
+        for block in m["blocks"]
+        if block["type"] == "section"
+    ]
+    tables = [section for section in sections if section.startswith("```")]
+    # Each section is a whole table of its own, header first, rather than a cut-off piece.
+    for table in tables:
+        assert table.endswith("\n```") and table.split("\n")[1].split() == [
+            "id",
+            "by",
+            "title",
+            "size",
+        ]
+    every_row = "".join(tables)
+    for title in titles:
+        escaped = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        assert every_row.count(escaped) == 1
+    assert "Pick the winner" in messages[-1]["blocks"][-1]["text"]["text"]
 
 
 async def test_healthz_answers(slack):

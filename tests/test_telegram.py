@@ -5,6 +5,7 @@ import io
 import itertools
 import logging
 import time
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,8 @@ from bot.config import Config, ConfigError
 from bot.render.telegram import keyboard
 from bot.replies import Attachment, Button, Buttons, Reply, Text, ToAnnouncementChats
 from storage.models import Ballot, PhotoEntry
-from tests.conftest import Clock, make_config
-from tests.fakes.telegram_api import BOT_ID, BOT_USERNAME, FakeTelegramApi
+from tests.conftest import Clock, enter_photos, make_config
+from tests.fakes.telegram_api import BOT_ID, BOT_USERNAME, MESSAGE_LIMIT, FakeTelegramApi
 
 BOT_TOKEN = "7000001:AAH-test-token-never-logged"
 WEBHOOK_SECRET = "webhook-secret-0123456789"
@@ -545,6 +546,32 @@ async def test_the_winning_photo_is_announced_with_its_image_after_the_text(tele
     announcement = await telegram.message_saying(GROUP, "The photo competition has a winner!")
     assert "Sunset ride, by Bob." in announcement["text"] and "File:" not in announcement["text"]
     assert await telegram.api.wait_for(lambda: telegram.api.photos_to(GROUP["id"])) == [jpeg]
+
+
+async def test_a_list_too_long_for_one_message_comes_in_several(telegram, clock):
+    await telegram.ask(ADA, "/newteam Admins & Co")
+    titles = [f"Morning ride <{number:03}> over the hills & far away" for number in range(150)]
+    enter_photos(telegram.bot.engine, titles, clock())
+
+    first = await telegram.ask(ADA, "/admin photos list")
+    messages = await telegram.api.wait_for(
+        lambda: (
+            (sent := telegram.api.messages_to(ADA["id"]))[-1:]
+            and "Pick the winner" in sent[-1]["text"]
+            and sent[sent.index(first) :]
+        )
+    )
+    texts = [message["text"] for message in messages]
+    assert len(texts) >= 3 and not telegram.api.refused
+    assert texts[0].startswith("<b>150 photo entries</b>\n<pre>")
+    every_row = "".join(texts)
+    for title in titles:
+        assert every_row.count(escape(title)) == 1
+    # Each message stands alone: its tables are closed, and each part keeps its header.
+    for text in texts:
+        assert len(text) <= MESSAGE_LIMIT
+        assert text.count("<pre>") == text.count("</pre>") >= 1
+        assert all(table.lstrip().startswith("id  by") for table in text.split("<pre>")[1:])
 
 
 # -- the charity vote by buttons -------------------------------------------------------------

@@ -29,7 +29,7 @@ from bot.domain.images import MAX_BYTES
 from bot.handlers.dispatch import Dispatcher
 from bot.messages import Incoming, IncomingImage
 from bot.platforms.outbox import MaybeSent, Outbox
-from bot.render.slack import BUTTON_ACTION_PREFIX, to_message
+from bot.render.slack import BUTTON_ACTION_PREFIX, to_messages
 from bot.replies import Attachment, Reply, ToCaller, to_caller
 
 PLATFORM = "slack"
@@ -154,11 +154,14 @@ class SlackAdapter:
             user_id, command.get("channel_id", ""), text, command.get("trigger_id", "")
         )
         replies = await self._run(incoming)
-        mine = to_caller(replies)
-        if mine:
-            await ack(response_type="ephemeral", **self._merge(mine))
+        messages = self._messages(to_caller(replies))
+        if messages:
+            await ack(response_type="ephemeral", **messages[0])
         else:
             await ack()
+        if len(messages) > 1:
+            channel = command.get("channel_id", "")
+            self._later(self._send_ephemerals(channel, user_id, messages[1:]))
         if _needs_follow_up(replies):
             self._later(self._after_reply(user_id, replies))
 
@@ -173,9 +176,8 @@ class SlackAdapter:
         press = body.get("trigger_id") or action.get("action_ts", "")
         incoming = await self._incoming(user_id, channel, action.get("value", ""), f"press:{press}")
         replies = await self._run(incoming)
-        mine = to_caller(replies)
-        if mine and channel:
-            await self.client.chat_postEphemeral(channel=channel, user=user_id, **self._merge(mine))
+        if channel:
+            await self._send_ephemerals(channel, user_id, self._messages(to_caller(replies)))
         await self._after_reply(user_id, replies)
 
     async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
@@ -207,13 +209,12 @@ class SlackAdapter:
             image = await self._download(event["files"][0])
             incoming = dataclasses.replace(incoming, image=image)
         replies = await self._run(incoming)
-        mine = to_caller(replies)
-        if mine:
-            message = self._merge(mine)
-            if reply_in_channel:
+        messages = self._messages(to_caller(replies))
+        if reply_in_channel:
+            for message in messages:
                 await self.client.chat_postMessage(channel=channel, **message)
-            else:
-                await self.client.chat_postEphemeral(channel=channel, user=user_id, **message)
+        else:
+            await self._send_ephemerals(channel, user_id, messages)
         await self._after_reply(user_id, replies)
 
     def _seen(self, event_id: str) -> bool:
@@ -263,13 +264,15 @@ class SlackAdapter:
 
     # -- outgoing ----------------------------------------------------------------------------
 
-    def _merge(self, replies: list[Reply]) -> dict[str, Any]:
-        """Several replies to the caller as one Slack message."""
-        messages = [to_message(reply, self.command_prefix) for reply in replies]
-        return {
-            "text": "\n".join(m["text"] for m in messages),
-            "blocks": [block for m in messages for block in m["blocks"]],
-        }
+    def _messages(self, replies: list[Reply]) -> list[dict[str, Any]]:
+        """Replies as Slack messages: one, or more when they are long; none for no reply."""
+        return to_messages(replies, self.command_prefix) if replies else []
+
+    async def _send_ephemerals(
+        self, channel: str, user_id: str, messages: list[dict[str, Any]]
+    ) -> None:
+        for message in messages:
+            await self.client.chat_postEphemeral(channel=channel, user=user_id, **message)
 
     async def _after_reply(self, user_id: str, replies: list[Reply]) -> None:
         """Files go to the caller's DM; announcements and notices go through the outbox."""
@@ -336,12 +339,15 @@ class SlackAdapter:
             if reply.post_key
             else None
         )
-        try:
-            await self.client.chat_postMessage(
-                channel=chat_id, metadata=metadata, **self._merge([reply])
-            )
-        except TimeoutError as error:
-            raise MaybeSent from error
+        for number, message in enumerate(self._messages([reply]), start=1):
+            try:
+                await self.client.chat_postMessage(channel=chat_id, metadata=metadata, **message)
+            except Exception as error:
+                # After a time-out, or with part of the post already in the chat, a resend
+                # could show it twice.
+                if isinstance(error, TimeoutError) or number > 1:
+                    raise MaybeSent from error
+                raise
 
     async def post_file(self, chat_id: str, attachment: Attachment) -> None:
         try:

@@ -27,6 +27,7 @@ from telegram import (
     InlineKeyboardMarkup,
     Message,
     PhotoSize,
+    ReplyParameters,
     Update,
     User,
 )
@@ -49,7 +50,7 @@ from bot.handlers.help import ADMINS, EVERYONE
 from bot.messages import Incoming, IncomingImage
 from bot.platforms.outbox import MaybeSent, Outbox
 from bot.platforms.web import WebServer
-from bot.render.telegram import keyboard, to_html
+from bot.render.telegram import keyboard, to_messages
 from bot.replies import Attachment, Button, Buttons, Example, Reply, Text, ToCaller, to_caller
 
 PLATFORM = "telegram"
@@ -353,16 +354,10 @@ class TelegramAdapter:
     # -- outgoing ----------------------------------------------------------------------------
 
     async def _answer(self, message: Message, user_id: int, replies: list[Reply]) -> None:
-        """One HTML reply to the command; files to the caller's private chat; others outboxed."""
+        """An HTML reply to the command (more when long); files to the caller's private chat;
+        others outboxed."""
         mine = to_caller(replies)
-        text = _html(mine)
-        if text:
-            await message.reply_html(
-                text,
-                do_quote=True,
-                allow_sending_without_reply=True,
-                reply_markup=_markup(mine),
-            )
+        await self._send_texts(message.chat_id, mine, quoting=message.message_id)
         for reply in mine:
             await self._send_files_privately(message, user_id, reply)
         await self._deliver_others(replies)
@@ -393,14 +388,36 @@ class TelegramAdapter:
             )
 
     async def _send(self, chat_id: int | str, replies: list[Reply]) -> None:
-        """The replies as one HTML message with their buttons, then their files."""
-        text = _html(replies)
-        if text:
-            await self.application.bot.send_message(
-                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=_markup(replies)
-            )
+        """The replies as HTML messages, their buttons under the last, then their files."""
+        await self._send_texts(chat_id, replies)
         for reply in replies:
             await self._send_files(chat_id, reply)
+
+    async def _send_texts(
+        self, chat_id: int | str, replies: list[Reply], quoting: int | None = None
+    ) -> None:
+        """The text in as many messages as Telegram's limit needs, the first one a reply to
+        the `quoting` message. A failure after the first is MaybeSent: part of the text is
+        already in the chat, so it must not be resent."""
+        texts = to_messages(replies)
+        for number, text in enumerate(texts, start=1):
+            quote = (
+                ReplyParameters(quoting, allow_sending_without_reply=True)
+                if quoting is not None and number == 1
+                else None
+            )
+            try:
+                await self.application.bot.send_message(
+                    chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=_markup(replies) if number == len(texts) else None,
+                    reply_parameters=quote,
+                )
+            except TelegramError as error:
+                if number == 1:
+                    raise
+                raise MaybeSent() from error
 
     async def _send_files(self, chat_id: int | str, reply: Reply) -> None:
         for part in reply.parts:
@@ -436,13 +453,8 @@ class TelegramAdapter:
         return user_id
 
     async def post_text(self, chat_id: str, reply: Reply) -> None:
-        text = _html([reply])
-        if not text:
-            return
         try:
-            await self.application.bot.send_message(
-                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=_markup([reply])
-            )
+            await self._send_texts(chat_id, [reply])
         except TimedOut as error:
             raise _maybe_sent(error) from error
 
@@ -463,10 +475,6 @@ def _maybe_sent(error: TimedOut) -> Exception:
     if type(error.__cause__).__name__ in ("ConnectTimeout", "PoolTimeout"):
         return error
     return MaybeSent()
-
-
-def _html(replies: list[Reply]) -> str:
-    return "\n\n".join(text for text in map(to_html, replies) if text)
 
 
 def _markup(replies: list[Reply]) -> InlineKeyboardMarkup | None:

@@ -1,5 +1,7 @@
 """Neutral replies as plain text: the console, and the fallback text of richer platforms."""
 
+from collections.abc import Sequence
+
 from bot.replies import Attachment, Buttons, Example, Heading, Part, Reply, Table, Text
 
 MARK = "> "
@@ -51,3 +53,26 @@ def render_table(table: Table, prefix: str = "/") -> list[str]:
         mark = MARK if index == table.marked_row else " " * marker_width
         out.append(mark + line(row))
     return out
+
+
+def pack(lines: Sequence[str], limit: int, reserved: int = 0) -> list[list[str]]:
+    """The lines in order, grouped so that each group joined by newlines, plus `reserved`
+    characters of wrapping, fits in `limit`; a longer line is a group of its own."""
+    groups: list[list[str]] = []
+    size = 0
+    for line in lines:
+        if groups and size + 1 + len(line) + reserved <= limit:
+            groups[-1].append(line)
+            size += 1 + len(line)
+        else:
+            groups.append([line])
+            size = len(line)
+    return groups
+
+
+def split_table(lines: list[str], limit: int, reserved: int = 0) -> list[str]:
+    """A rendered table's lines as pieces that fit in `limit` once wrapped in `reserved`
+    characters, each piece headed by the header line, so that a long table reads on."""
+    header, rows = lines[0], lines[1:]
+    groups = pack(rows, limit, reserved + len(header) + 1) or [[]]
+    return ["\n".join((header, *group)) for group in groups]

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from bot.render.plain import render, render_table
+from bot.render.plain import render, render_table, split_table
 from bot.replies import Attachment, Buttons, Example, Heading, Reply, Table, Text
 
 HEADER_LIMIT = 150
@@ -10,6 +10,8 @@ BUTTON_LABEL_LIMIT = 75
 BUTTONS_PER_BLOCK = 25
 BUTTON_ACTION_PREFIX = "challenge-button-"
 SECTION_LIMIT = 3000
+BLOCKS_PER_MESSAGE = 50
+CODE = "```\n{}\n```"
 
 
 def escape(text: str) -> str:
@@ -29,8 +31,10 @@ def to_message(reply: Reply, command_prefix: str) -> dict[str, Any]:
             case Example(command, label):
                 blocks.append(_context(f"{escape(label)}: `{_code(command_prefix + command)}`"))
             case Table():
-                lines = render_table(part, command_prefix)
-                blocks.append(_section("```\n" + _code("\n".join(lines)) + "\n```"))
+                # A long table goes on in further sections rather than being cut short.
+                lines = [_code(line) for line in render_table(part, command_prefix)]
+                for piece in split_table(lines, SECTION_LIMIT, len(CODE.format(""))):
+                    blocks.append(_section(CODE.format(piece)))
             case Attachment(filename):
                 blocks.append(_context(f"File: {escape(filename)}"))
             case Buttons(buttons):
@@ -54,6 +58,17 @@ def to_message(reply: Reply, command_prefix: str) -> dict[str, Any]:
                         }
                     )
     return {"text": escape(render(reply, command_prefix))[:SECTION_LIMIT], "blocks": blocks}
+
+
+def to_messages(replies: list[Reply], command_prefix: str) -> list[dict[str, Any]]:
+    """Several replies as one message, or more when their blocks pass Slack's limit."""
+    messages = [to_message(reply, command_prefix) for reply in replies]
+    text = "\n".join(message["text"] for message in messages)
+    blocks = [block for message in messages for block in message["blocks"]]
+    return [
+        {"text": text, "blocks": blocks[start : start + BLOCKS_PER_MESSAGE]}
+        for start in range(0, max(len(blocks), 1), BLOCKS_PER_MESSAGE)
+    ]
 
 
 def _code(text: str) -> str:

@@ -3,11 +3,13 @@ string escaped."""
 
 import html
 
-from bot.render.plain import render_table
+from bot.render.plain import pack, render_table, split_table
 from bot.replies import Attachment, Buttons, Example, Heading, Part, Reply, Table, Text
 
 COMMAND_PREFIX = "/"
 CALLBACK_DATA_MAX_BYTES = 64
+MESSAGE_LIMIT = 4096  # characters of one message's text
+PRE = "<pre>{}</pre>"
 
 
 def escape(text: str) -> str:
@@ -15,9 +17,16 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def to_html(reply: Reply) -> str:
-    """The text of one sendMessage; buttons and files are sent apart from it."""
-    return "\n".join(line for part in reply.parts if (line := _part(part)) is not None)
+def to_messages(replies: list[Reply]) -> list[str]:
+    """The replies' text as one sendMessage each, within Telegram's limit: long text is split
+    between parts and between table rows, never inside a tag. Buttons and files go apart."""
+    blocks: list[str] = []
+    for reply in replies:
+        reply_blocks = [block for part in reply.parts for block in _blocks(part)]
+        if blocks and reply_blocks:
+            blocks.append("")  # a blank line between replies
+        blocks.extend(reply_blocks)
+    return ["\n".join(group).strip("\n") for group in pack(blocks, MESSAGE_LIMIT)]
 
 
 def keyboard(reply: Reply) -> list[tuple[str, str]]:
@@ -34,20 +43,22 @@ def keyboard(reply: Reply) -> list[tuple[str, str]]:
     ]
 
 
-def _part(part: Part) -> str | None:
+def _blocks(part: Part) -> list[str]:
+    """The part's HTML, in pieces that each stand alone."""
     match part:
         case Heading(text):
-            return f"<b>{escape(text)}</b>"
+            return [f"<b>{escape(text)}</b>"]
         case Text(text):
-            return escape(text)
+            return [escape(text)]
         case Example(command, label):
-            return f"{escape(label)}: <code>{escape(COMMAND_PREFIX + command)}</code>"
+            return [f"{escape(label)}: <code>{escape(COMMAND_PREFIX + command)}</code>"]
         case Table():
             # Monospace, so the padded columns line up.
-            table = "\n".join(render_table(part, COMMAND_PREFIX))
-            return f"<pre>{escape(table)}</pre>"
+            lines = [escape(line) for line in render_table(part, COMMAND_PREFIX)]
+            pieces = split_table(lines, MESSAGE_LIMIT, len(PRE.format("")))
+            return [PRE.format(piece) for piece in pieces]
         case Attachment(filename, _, media_type):
             # An image follows the text as a photo; another file is named, as it may go elsewhere.
-            return None if media_type.startswith("image/") else f"File: {escape(filename)}"
+            return [] if media_type.startswith("image/") else [f"File: {escape(filename)}"]
         case Buttons():
-            return None
+            return []

@@ -12,6 +12,15 @@ from slack_sdk.signature import SignatureVerifier
 from tests.fakes.local_server import serve_locally
 
 BOT_USER = "UBOT"
+BLOCKS_PER_MESSAGE = 50
+SECTION_TEXT_LIMIT = 3000
+
+
+def blocks_are_valid(blocks: list[dict[str, Any]]) -> bool:
+    """Slack's limits on a message's blocks: how many, and how long a section's text."""
+    return len(blocks) <= BLOCKS_PER_MESSAGE and all(
+        len(block.get("text", {}).get("text", "")) <= SECTION_TEXT_LIMIT for block in blocks
+    )
 
 
 @dataclass
@@ -83,6 +92,8 @@ class FakeSlackApi:
         if pending:
             status, headers, body = pending.pop(0)
             return web.json_response(body, status=status, headers=headers)
+        if method.startswith("chat.") and not blocks_are_valid(params.get("blocks") or []):
+            return web.json_response({"ok": False, "error": "invalid_blocks"})
         if method == "chat.postMessage":
             self.posted.append(params)
         return web.json_response(self._answer(method, params))

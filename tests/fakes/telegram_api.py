@@ -2,8 +2,10 @@
 as python-telegram-bot's own tests do."""
 
 import asyncio
+import html
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from tests.fakes.local_server import serve_locally
 
 BOT_ID = 7_000_001
 BOT_USERNAME = "ChallengeBot"
+MESSAGE_LIMIT = 4096  # characters of a message's text, after its entities are parsed
 EMPTY_POLL_S = 0.2  # getUpdates answers this soon when nothing is queued, whatever the timeout
 # Parameters PTB sends JSON-encoded inside the form.
 JSON_FIELDS = {"reply_parameters", "commands", "scope", "allowed_updates", "reply_markup"}
@@ -32,7 +35,7 @@ class FakeTelegramApi:
     def __init__(self, token: str) -> None:
         self.token = token
         self.calls: list[Call] = []  # answered normally
-        self.refused: list[Call] = []  # answered with an error from `fail_next`
+        self.refused: list[Call] = []  # answered with an error: `fail_next`, or too long
         self.updates: list[dict[str, Any]] = []
         self.files: dict[str, bytes] = {}  # sent by users (`add_file`) or uploaded by the bot
         self.reported_sizes: dict[str, int] = {}  # what getFile says, when not the real size
@@ -115,6 +118,9 @@ class FakeTelegramApi:
             self.refused.append(Call(method, params))
             status, description, retry_after = pending.pop(0)
             return _error(status, description, retry_after)
+        if method == "sendMessage" and len(_visible(params["text"])) > MESSAGE_LIMIT:
+            self.refused.append(Call(method, params))
+            return _error(400, "Bad Request: message is too long")
         self.calls.append(Call(method, params))
         if method == "getUpdates":
             return _ok(await self._get_updates(params))
@@ -195,6 +201,11 @@ class FakeTelegramApi:
             return web.Response(status=404)
         self.downloads.append(file_id)
         return web.Response(body=self.files[file_id])
+
+
+def _visible(text: str) -> str:
+    """An HTML message's text as Telegram counts it: after its entities are parsed."""
+    return html.unescape(re.sub(r"<[^>]*>", "", text))
 
 
 async def _params(request: web.Request) -> dict[str, Any]:
