@@ -1,17 +1,24 @@
 """The team-ranking chart of the daily leaderboard: a PNG drawn headless with matplotlib."""
 
 import io
-
-import matplotlib
-
-matplotlib.use("Agg")  # no screen on servers
-
-import matplotlib.pyplot as plt  # noqa: E402
-
-# Team names are user text: never read "$...$" in them as mathematics.
-plt.rcParams["text.parse_math"] = False
+from functools import cache
+from types import ModuleType
 
 WIDTH_IN, DPI = 8, 120
+
+
+@cache
+def _pyplot() -> ModuleType:
+    """matplotlib, loaded at the first chart: it takes a while and tens of MB, and most
+    processes (the console, a command run) never draw one."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no screen on servers
+    import matplotlib.pyplot as plt
+
+    # Team names are user text: never read "$...$" in them as mathematics.
+    plt.rcParams["text.parse_math"] = False
+    return plt
 
 
 def team_ranking_png(title: str, teams: list[tuple[str, float]]) -> bytes:
@@ -19,6 +26,7 @@ def team_ranking_png(title: str, teams: list[tuple[str, float]]) -> bytes:
     names = [name for name, _km in teams][::-1]
     kms = [km for _name, km in teams][::-1]
     height = max(2.5, 0.55 * len(teams) + 1.4)
+    plt = _pyplot()
     figure, axes = plt.subplots(figsize=(WIDTH_IN, height), dpi=DPI)
     try:
         bars = axes.barh(range(len(kms)), kms, color="#2a9d8f")

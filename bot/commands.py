@@ -235,24 +235,6 @@ def parse(text: str) -> Command | ParseError:
     return read(rest)
 
 
-def parse_distance(text: str) -> tuple[int, bool] | ParseError:
-    """Metres in a distance such as `12,5 km`, `5mi` or `10`, and whether km was assumed."""
-    words = _read_log_words(text.split())
-    if isinstance(words, ParseError):
-        return words
-    if not words:
-        return ParseError("How far? Give a distance, like 5 km.", "log 5 km run")
-    if len(words) > 1 or not isinstance(words[0], _Distance | _BareNumber):
-        return ParseError(
-            f"{_quote(text.strip())} is not a distance; give a number and a unit, like 12,5 km.",
-            "log 12,5 km walk",
-        )
-    distance = words[0] if isinstance(words[0], _Distance) else _distance_in_km(words[0].typed)
-    if isinstance(distance, ParseError):
-        return distance
-    return distance.metres, distance.unit_assumed
-
-
 # --- words shared by every command
 
 
