@@ -1,4 +1,5 @@
-"""Scheduled posts: the daily leaderboard and the final report, each exactly once.
+"""Scheduled posts: the daily leaderboard and the final report, each exactly once; and the
+hourly forgetting of platform deliveries too old to come again.
 
 APScheduler runs the jobs in the bot's event loop. Every post is claimed in the database's
 post ledger before it is sent, so a restart, a second instance or an admin's manual post never
@@ -14,6 +15,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config
@@ -22,9 +24,13 @@ from bot.handlers.posts import claim_final_report, claim_leaderboard
 from bot.handlers.vote import close_vote
 from bot.platforms.outbox import Outbox
 from bot.replies import Reply
+from storage import repository as repo
 from storage.database import transaction
 
 log = logging.getLogger(__name__)
+# Slack retries an event for about an hour, Telegram keeps an update for 24 hours: a delivery
+# older than this will not come again, so its record can go.
+DELIVERY_MEMORY = timedelta(days=2)
 
 
 class PostSchedule:
@@ -102,6 +108,13 @@ class PostSchedule:
                 id="vote_close",
                 misfire_grace_time=None,  # closing late is still right; never skip it
             )
+        self.scheduler.add_job(
+            self.forget_old_deliveries,
+            IntervalTrigger(hours=1),
+            id="forget_deliveries",
+            coalesce=True,
+            max_instances=1,
+        )
         self.scheduler.start()
         asyncio.get_running_loop().create_task(self.catch_up_missed())
 
@@ -154,6 +167,15 @@ class PostSchedule:
             await self.outbox.deliver(reply)
         return bool(replies)
 
+    async def forget_old_deliveries(self) -> int:
+        """Drop the records of deliveries older than `DELIVERY_MEMORY`; how many went."""
+        before = self.clock() - DELIVERY_MEMORY
+        forgotten = await asyncio.to_thread(
+            self._claim, lambda session: repo.forget_deliveries(session, before)
+        )
+        log.info("deliveries_forgotten", extra={"count": forgotten})
+        return forgotten
+
     async def _post(self, kind: str, claim: Callable[[Session], Reply | None]) -> bool:
         reply = await asyncio.to_thread(self._claim, claim)
         if reply is None:
@@ -164,6 +186,6 @@ class PostSchedule:
         return True
 
     def _claim(self, claim: Callable[[Session], Any]) -> Any:
-        """Run a claim (or a close) in its own transaction."""
+        """Run a claim (or a close, or a clean-up) in its own transaction."""
         with transaction(self.sessions) as session:
             return claim(session)

@@ -16,6 +16,7 @@ from storage.models import (
     Activity,
     AuditEntry,
     DailyTotal,
+    Delivery,
     Membership,
     Participant,
     ParticipantTotal,
@@ -44,6 +45,11 @@ def for_update(statement: Any) -> Any:
 def claim_delivery(session: Session, key: str, now: datetime) -> bool:
     """Record a platform delivery; False when it was handled before."""
     return key in logbook.claim_deliveries(session, [key], now)
+
+
+def forget_deliveries(session: Session, before: datetime) -> int:
+    """Drop the deliveries handled before `before`; how many were dropped."""
+    return session.execute(delete(Delivery).where(Delivery.handled_at < before)).rowcount
 
 
 # -- seasons and participants ------------------------------------------------------------------

@@ -17,7 +17,7 @@ from bot.schedule import PostSchedule
 from bot.startup import open_challenge
 from storage import repository as repo
 from storage.database import transaction
-from storage.models import Activity, PostLedger
+from storage.models import Activity, Delivery, PostLedger
 from tests.conftest import LONDON, Chat, Clock, make_config
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -224,3 +224,20 @@ async def test_the_real_scheduler_posts_at_the_daily_time_and_a_restart_posts_no
     await restarted.stop()
     assert len(chats.texts("C0123456789")) == 1
     assert len(chats.texts("-100200300")) == 1
+
+
+async def test_deliveries_too_old_to_come_again_are_forgotten_and_recent_ones_still_count(
+    chat, clock
+):
+    chat.send("alice", "/newteam Red Rockets", delivery_id="team")
+    chat.send("alice", "/log 5 km run", delivery_id="first-log")
+    clock.now += timedelta(days=2, minutes=1)
+    chat.send("alice", "/log 3 km run", delivery_id="second-log")
+    schedule = schedule_for(chat, RecordingChats(), clock)
+
+    assert await schedule.forget_old_deliveries() == 2
+    with Session(chat.engine) as session:
+        assert session.scalars(select(Delivery.key)).all() == ["console:second-log"]
+    chat.send("alice", "/log 3 km run", delivery_id="second-log")  # Telegram, redelivering
+    assert chat.activity_count() == 2
+    assert "8 km" in chat.say("alice", "/me")
