@@ -142,14 +142,20 @@ class TelegramDriver:
         return (await self.reply_to(self.send_image(user, content, caption, **extra)))["text"]
 
     def press_update(
-        self, user: dict[str, Any], data: str, chat: dict[str, Any] | None, query_id: str
+        self,
+        user: dict[str, Any],
+        data: str,
+        chat: dict[str, Any] | None,
+        query_id: str,
+        under: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """A press of a button under one of the bot's messages."""
+        """A press of a button under one of the bot's messages (`under`, as it was sent)."""
         query = {
             "id": query_id,
             "from": user,
             "chat_instance": "-55501",
-            "message": {**self.message(BOT, chat or private_chat(user)), "text": "buttons"},
+            "message": under
+            or {**self.message(BOT, chat or private_chat(user)), "text": "buttons"},
             "data": data,
         }
         return {"update_id": next(self.update_ids), "callback_query": query}
@@ -160,11 +166,12 @@ class TelegramDriver:
         data: str,
         chat: dict[str, Any] | None = None,
         query_id: str | None = None,
+        under: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Press a button and wait for the answerCallbackQuery call, the presser's toast."""
         query_id = query_id or str(next(self.query_ids))
         before = len(self.api.answers_to(query_id))
-        self.api.push(self.press_update(user, data, chat, query_id))
+        self.api.push(self.press_update(user, data, chat, query_id, under))
         answers = await self.api.wait_for(lambda: self.api.answers_to(query_id)[before:])
         return answers[0]
 
@@ -508,34 +515,66 @@ async def test_an_oversized_photo_is_refused_without_being_downloaded(telegram):
     assert telegram.api.downloads == [] and telegram.count(PhotoEntry) == 0
 
 
+async def offer_for(telegram: TelegramDriver, update: dict[str, Any]) -> tuple[dict, str]:
+    """The bot's offer to enter a photo, as the bot received it back, and its button's data."""
+    offer = await telegram.reply_to(update)
+    assert "Enter this photo in the competition?" in offer["text"]
+    ((button,),) = offer["reply_markup"]["inline_keyboard"]
+    assert button["text"] == "Enter it" and len(button["callback_data"].encode()) <= 64
+    return telegram.api.sent_message(offer), button["callback_data"]
+
+
 async def test_a_photo_without_caption_is_entered_when_its_sender_confirms(telegram):
     await telegram.ask(ALICE, "/newteam Red Rockets")
     ignored = telegram.send_image(ALICE, picture(colour="green"), chat=GROUP)
-    offer = await telegram.reply_to(telegram.send_image(ALICE, picture()))
-    assert "Enter this photo in the competition?" in offer["text"]
-    ((button,),) = offer["reply_markup"]["inline_keyboard"]
-    assert button["text"] == "Enter it" and button["callback_data"].startswith("photo-confirm:")
-    assert len(button["callback_data"].encode()) <= 64
+    offer, data = await offer_for(telegram, telegram.send_image(ALICE, picture()))
 
-    not_yours = await telegram.press(BOB, button["callback_data"])
+    not_yours = await telegram.press(BOB, data, under=offer)
     assert not_yours["text"] == "Only the person who sent this photo can enter it."
     assert telegram.count(PhotoEntry) == 0
 
-    entered = await telegram.press(ALICE, button["callback_data"])
+    entered = await telegram.press(ALICE, data, under=offer)
     assert entered["text"] == "Entered photo #1 in the competition (1 of 3). Good luck!"
     await telegram.message_saying(ALICE, "Entered photo #1 in the competition")
-    again = await telegram.press(ALICE, button["callback_data"])
-    assert again["text"] == "That photo is no longer waiting; please send it again."
+    again = await telegram.press(ALICE, data, under=offer)
+    assert again["text"] == "You already entered this photo."
     assert telegram.count(PhotoEntry) == 1
     assert telegram.api.replies_to(GROUP["id"], ignored["message"]["message_id"]) == []
 
 
 async def test_the_caption_of_a_confirmed_photo_is_its_title(telegram):
     await telegram.ask(ALICE, "/newteam Red Rockets")
-    offer = await telegram.reply_to(telegram.send_image(ALICE, picture(), "Sunset ride"))
-    ((button,),) = offer["reply_markup"]["inline_keyboard"]
-    entered = await telegram.press(ALICE, button["callback_data"])
+    offer, data = await offer_for(telegram, telegram.send_image(ALICE, picture(), "Sunset ride"))
+    entered = await telegram.press(ALICE, data, under=offer)
     assert entered["text"].startswith("Entered photo #1 Sunset ride in the competition")
+
+
+async def test_a_photo_offered_before_a_restart_is_entered_by_another_instance(
+    database_url, tmp_path, telegram_api, clock
+):
+    config = telegram_config(database_url, tmp_path, telegram_api)
+    secrets = Secrets(telegram_bot_token=BOT_TOKEN)
+    first = TelegramDriver(await start_bot(config, secrets, clock), telegram_api)
+    await first.ask(ALICE, "/newteam Red Rockets")
+    offer, data = await offer_for(first, first.send_image(ALICE, picture(), "Misty morning"))
+    await first.bot.stop()
+
+    second = TelegramDriver(await start_bot(config, secrets, clock), telegram_api)
+    try:
+        entered = await second.press(ALICE, data, under=offer)
+        assert entered["text"].startswith("Entered photo #1 Misty morning in the competition")
+        assert second.count(PhotoEntry) == 1
+    finally:
+        await second.bot.stop()
+
+
+async def test_a_press_under_an_offer_whose_photo_is_gone_asks_for_it_again(telegram):
+    await telegram.ask(ALICE, "/newteam Red Rockets")
+    offer, data = await offer_for(telegram, telegram.send_image(ALICE, picture()))
+    del offer["reply_to_message"]  # the photo was deleted
+    gone = await telegram.press(ALICE, data, under=offer)
+    assert gone["text"] == "That photo is no longer there; please send it again."
+    assert telegram.count(PhotoEntry) == 0
 
 
 async def test_the_winning_photo_is_announced_with_its_image_after_the_text(telegram):

@@ -11,7 +11,6 @@ import logging
 from collections import OrderedDict
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from secrets import token_urlsafe
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -60,11 +59,18 @@ SEEN_DELIVERIES = 10_000
 SEND_RETRIES = 3
 TOAST_MAX_CHARS = 200
 PHOTO_COMMAND = "photo"
-CONFIRM_PREFIX = "photo-confirm:"
-PENDING_PHOTOS = 1_000
+CONFIRM_DATA = "photo-confirm"
 
+# The offer answers the photo's message, which Telegram hands back with the press.
+PHOTO_OFFER = Reply(
+    (
+        Text("Enter this photo in the competition?"),
+        Buttons((Button("Enter it", CONFIRM_DATA),)),
+        Example("photo Sunrise over the Taff", "Or send it with a title as its caption"),
+    )
+)
 FETCH_FAILED = Reply((Text("I couldn't fetch that photo from Telegram; please send it again."),))
-CONFIRM_EXPIRED = "That photo is no longer waiting; please send it again."
+CONFIRM_GONE = "That photo is no longer there; please send it again."
 CONFIRM_NOT_YOURS = "Only the person who sent this photo can enter it."
 
 HELP_COMMAND = BotCommand("help", "the commands you may use, with an example each")
@@ -84,15 +90,6 @@ class TelegramSecrets:
 
     def __repr__(self) -> str:
         return "TelegramSecrets(***)"
-
-
-@dataclass(frozen=True)
-class PendingPhoto:
-    """A photo sent without `/photo`, kept until its sender confirms the entry."""
-
-    user_id: int
-    photo: PhotoSize
-    title: str
 
 
 def bot_commands(entries: tuple[tuple[str, str, str], ...]) -> list[BotCommand]:
@@ -143,7 +140,6 @@ class TelegramAdapter:
         )
         self.application.add_handler(CallbackQueryHandler(self._on_press))
         self._seen_deliveries: OrderedDict[str, None] = OrderedDict()
-        self._pending_photos: OrderedDict[str, PendingPhoto] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
         outbox.register(PLATFORM, self)
 
@@ -245,7 +241,7 @@ class TelegramAdapter:
         if not (entering or offering) or self._seen(str(update.update_id)):
             return
         if offering:
-            self._later(self._answer(message, user.id, [self._offer(user.id, message, caption)]))
+            self._later(self._answer(message, user.id, [PHOTO_OFFER]))
             return
         image = await self._fetch(message.photo[-1] if message.photo else message.document)
         replies = (
@@ -262,40 +258,31 @@ class TelegramAdapter:
         if query.message is None or not query.data or self._seen(delivery_id):
             self._later(query.answer())
             return
-        if query.data.startswith(CONFIRM_PREFIX):
-            await self._confirm(query, query.data.removeprefix(CONFIRM_PREFIX))
+        if query.data.startswith(CONFIRM_DATA):
+            await self._confirm(query)
             return
         replies = await self._run(query.from_user, query.message.chat.id, query.data, delivery_id)
         self._later(self._answer_press(query, replies))
 
-    def _offer(self, user_id: int, message: Message, caption: str) -> Reply:
-        """Keep the photo under a short token (a file id is too long for a button's data)."""
-        token = token_urlsafe(8)
-        self._pending_photos[token] = PendingPhoto(user_id, message.photo[-1], caption.strip())
-        if len(self._pending_photos) > PENDING_PHOTOS:
-            self._pending_photos.popitem(last=False)
-        return Reply(
-            (
-                Text("Enter this photo in the competition?"),
-                Buttons((Button("Enter it", CONFIRM_PREFIX + token),)),
-                Example("photo Sunrise over the Taff", "Or send it with a title as its caption"),
-            )
-        )
-
-    async def _confirm(self, query: CallbackQuery, token: str) -> None:
-        """The sender's press enters the kept photo, as `/photo TITLE` with it would."""
-        pending = self._pending_photos.get(token)
-        if pending is None or pending.user_id != query.from_user.id:
-            self._later(query.answer(CONFIRM_NOT_YOURS if pending else CONFIRM_EXPIRED))
+    async def _confirm(self, query: CallbackQuery) -> None:
+        """The sender's press enters the photo that the offer answered, as `/photo TITLE` with
+        it would. The photo is read from the offer itself, so any instance can take the press,
+        before or after a restart."""
+        offer = query.message
+        photo_message = offer.reply_to_message if isinstance(offer, Message) else None
+        if photo_message is None or not photo_message.photo:
+            self._later(query.answer(CONFIRM_GONE))
             return
-        image = await self._fetch(pending.photo)
+        if photo_message.from_user is None or photo_message.from_user.id != query.from_user.id:
+            self._later(query.answer(CONFIRM_NOT_YOURS))
+            return
+        image = await self._fetch(photo_message.photo[-1])
         if image is None:
             self._later(self._answer_press(query, [FETCH_FAILED]))
             return
-        del self._pending_photos[token]
-        text = f"{PHOTO_COMMAND} {pending.title}".strip()
+        text = f"{PHOTO_COMMAND} {photo_message.caption or ''}".strip()
         delivery_id = f"callback:{query.id}"
-        replies = await self._run(query.from_user, query.message.chat.id, text, delivery_id, image)
+        replies = await self._run(query.from_user, offer.chat.id, text, delivery_id, image)
         self._later(self._answer_press(query, replies))
 
     async def _fetch(self, attachment: PhotoSize | Document) -> IncomingImage | None:

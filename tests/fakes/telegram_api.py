@@ -38,6 +38,8 @@ class FakeTelegramApi:
         self.refused: list[Call] = []  # answered with an error: `fail_next`, or too long
         self.updates: list[dict[str, Any]] = []
         self.files: dict[str, bytes] = {}  # sent by users (`add_file`) or uploaded by the bot
+        self.user_messages: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, id): pushed
+        self.sent: dict[int, dict[str, Any]] = {}  # id() of a call's params: the Message sent
         self.reported_sizes: dict[str, int] = {}  # what getFile says, when not the real size
         self.downloads: list[str] = []  # file ids fetched from /file/bot<token>/...
         self.failures: dict[str, list[tuple[int, str, int | None]]] = {}
@@ -61,7 +63,14 @@ class FakeTelegramApi:
     def push(self, update: dict[str, Any]) -> None:
         """Queue an update for the next getUpdates."""
         self.updates.append(update)
+        if "message" in update:
+            message = update["message"]
+            self.user_messages[(message["chat"]["id"], message["message_id"])] = message
         self._queued.set()
+
+    def sent_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The Message that answered a recorded sendMessage call, as the bot received it."""
+        return self.sent[id(params)]
 
     def add_file(self, content: bytes, reported_size: int | None = None) -> str:
         """A file a user sent, as Telegram keeps it; returns its file id."""
@@ -184,14 +193,22 @@ class FakeTelegramApi:
         return file_id
 
     def _message(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:
+        """The Message Telegram answers with; a reply carries the message it replies to."""
         chat_id = int(params["chat_id"])
-        return {
+        message = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "Challenge"},
             **content,
         }
+        replied = params.get("reply_parameters", {}).get("message_id")
+        if (chat_id, replied) in self.user_messages:
+            message["reply_to_message"] = self.user_messages[(chat_id, replied)]
+        if "reply_markup" in params:
+            message["reply_markup"] = params["reply_markup"]
+        self.sent[id(params)] = message
+        return message
 
     async def _download(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
