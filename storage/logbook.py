@@ -6,6 +6,7 @@ statements run on the session's own driver connection, inside its transaction: t
 hot path, and building and running them through SQLAlchemy costs more than the SQL itself.
 """
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -72,7 +73,7 @@ class Recorded:
     team_count: int  # what the team rank is out of
 
 
-# -- the SQL: one text for SQLite and PostgreSQL, `:name` parameters, `{rows}` for VALUES ------
+# -- the SQL: one text for SQLite and PostgreSQL, `:name` parameters, `{rows}` for the rows --
 
 # SQLite, where a batch holds the one write lock and rows need no locking of their own.
 CALLERS = """
@@ -185,7 +186,7 @@ class _Driver:
     def run(
         self, session: Session, text: str, rows: Sequence[dict[str, Any]] = (), **shared: Any
     ) -> list[Any]:
-        """`text` with `{rows}` as VALUES rows, one per dict (all with the same keys, in the
+        """`text` with `{rows}` as its rows, one per dict (all with the same keys, in the
         same order): one statement for all of them, one round trip on PostgreSQL. Its result
         rows, if it has any."""
         return self.results(self.send(session, text, rows, **shared))
@@ -195,9 +196,15 @@ class _Driver:
     ) -> Any:
         """`run` without waiting for the results: the cursor to read them from."""
         columns = tuple(rows[0]) if rows else ()
-        statement, before, after = _expanded(text, columns, len(rows), self.postgresql)
+        # On PostgreSQL the rows are one JSON parameter: the text is the same for any number.
+        count = min(len(rows), 1) if self.postgresql else len(rows)
+        statement, before, after = _expanded(text, columns, count, self.postgresql)
         values = [shared[name] for name in before]
-        values += [row[column] for row in rows for column in columns]
+        if self.postgresql:
+            if rows:
+                values.append(json.dumps(rows, default=_iso))
+        else:
+            values += [row[column] for row in rows for column in columns]
         values += [shared[name] for name in after]
         cursor = self._cursor(session)
         self.wait(cursor.execute(statement, values))
@@ -244,11 +251,18 @@ def _expanded(
 ) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """The statement for `count` rows with numbered parameters (`$1` for PostgreSQL, `?1` for
     SQLite, so that neither driver parses it again), and the shared names numbered before
-    and after the rows' values, which are numbered row by row, column by column."""
-    values = ", ".join(
-        "(" + ", ".join(f":{ROW_MARK}{column}" for column in columns) + ")" for _ in range(count)
-    )
-    statement = text.replace("{rows}", f"VALUES {values}") if count else text
+    and after the rows' values. SQLite's rows are VALUES, numbered row by row, column by
+    column; PostgreSQL's are one JSON array of objects, so that the statement's text is the
+    same for every batch size and the server parses and plans it once per connection."""
+    if postgresql:
+        types = ", ".join(f"{column} {ROW_TYPES[column]}" for column in columns)
+        rows = f"SELECT * FROM json_to_recordset(:{ROW_MARK}json::json) AS r({types})"
+    else:
+        rows = "VALUES " + ", ".join(
+            "(" + ", ".join(f":{ROW_MARK}{column}" for column in columns) + ")"
+            for _ in range(count)
+        )
+    statement = text.replace("{rows}", rows) if count else text
     shared: dict[str, int] = {}
     before: list[str] = []
     after: list[str] = []
@@ -274,6 +288,28 @@ def _expanded(
 
 
 _PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
+# The PostgreSQL type of each column that `{rows}` carries, to read it out of the JSON.
+ROW_TYPES = {
+    "n": "int",
+    "platform": "text",
+    "external_id": "text",
+    "key": "text",
+    "handled_at": "timestamptz",
+    "season_id": "int",
+    "participant_id": "int",
+    "team_id": "int",
+    "kind": "text",
+    "distance_m": "int",
+    "day": "date",
+    "source_key": "text",
+    "created_at": "timestamptz",
+    "run_m": "bigint",
+    "walk_m": "bigint",
+    "cycle_m": "bigint",
+    "total_m": "bigint",
+    "of_team": "int",
+    "upper_m": "bigint",
+}
 ROW_MARK = "row__"  # marks the parameters of `{rows}` apart from the shared ones
 _DRIVERS: dict[tuple[str, bool], _Driver] = {}
 
@@ -284,6 +320,11 @@ def _driver_connection(session: Session) -> Any:
 
 def _as_is(value: Any) -> Any:
     return value
+
+
+def _iso(value: date) -> str:
+    """Days and moments in JSON, as PostgreSQL reads them back."""
+    return value.isoformat()
 
 
 def _converter(column_type: Any, dialect: Dialect) -> Any:
