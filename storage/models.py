@@ -140,10 +140,7 @@ class Activity(Base):
     """One logged distance; removal is a soft delete that records who, why and when."""
 
     __tablename__ = "activity"
-    __table_args__ = (
-        Index("ix_activity_participant", "season_id", "participant_id", "id"),
-        Index("ix_activity_season_day", "season_id", "day"),
-    )
+    __table_args__ = (Index("ix_activity_participant", "season_id", "participant_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     season_id: Mapped[int] = mapped_column(ForeignKey("season.id"))
