@@ -637,7 +637,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-flight", type=int, default=8, help="concurrency of the bursts")
     parser.add_argument(
         "--throughput-in-flight",
-        default="8,32,64",
+        default="8,32,64,128",
         help="the concurrencies /log throughput is measured at, comma-separated",
     )
     parser.add_argument("--postgres", default=POSTGRES_ADMIN, help="admin connection (libpq)")
