@@ -161,7 +161,7 @@ class PostSchedule:
         """Close the charity vote at `schedule.vote_closes`, if an admin has not already."""
         now = self.clock()
         replies = await asyncio.to_thread(
-            self._claim, lambda session: close_vote(session, self.season_id, now) or None
+            self._in_transaction, lambda session: close_vote(session, self.season_id, now) or None
         )
         for reply in replies or []:
             await self.outbox.deliver(reply)
@@ -171,13 +171,13 @@ class PostSchedule:
         """Drop the records of deliveries older than `DELIVERY_MEMORY`; how many went."""
         before = self.clock() - DELIVERY_MEMORY
         forgotten = await asyncio.to_thread(
-            self._claim, lambda session: repo.forget_deliveries(session, before)
+            self._in_transaction, lambda session: repo.forget_deliveries(session, before)
         )
         log.info("deliveries_forgotten", extra={"count": forgotten})
         return forgotten
 
     async def _post(self, kind: str, claim: Callable[[Session], Reply | None]) -> bool:
-        reply = await asyncio.to_thread(self._claim, claim)
+        reply = await asyncio.to_thread(self._in_transaction, claim)
         if reply is None:
             log.info("post_already_made", extra={"kind": kind})
             return False
@@ -185,7 +185,7 @@ class PostSchedule:
         log.info("post_made", extra={"kind": kind, "chats": chats})
         return True
 
-    def _claim(self, claim: Callable[[Session], Any]) -> Any:
-        """Run a claim (or a close, or a clean-up) in its own transaction."""
+    def _in_transaction(self, work: Callable[[Session], Any]) -> Any:
+        """Run a claim, a close or a clean-up in its own transaction."""
         with transaction(self.sessions) as session:
-            return claim(session)
+            return work(session)

@@ -27,6 +27,7 @@ JSON_FIELDS = {"reply_parameters", "commands", "scope", "allowed_updates", "repl
 class Call:
     method: str
     params: dict[str, Any]
+    answer: Any = None  # what the fake answered with
 
 
 class FakeTelegramApi:
@@ -39,7 +40,6 @@ class FakeTelegramApi:
         self.updates: list[dict[str, Any]] = []
         self.files: dict[str, bytes] = {}  # sent by users (`add_file`) or uploaded by the bot
         self.user_messages: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, id): pushed
-        self.sent: dict[int, dict[str, Any]] = {}  # id() of a call's params: the Message sent
         self.reported_sizes: dict[str, int] = {}  # what getFile says, when not the real size
         self.downloads: list[str] = []  # file ids fetched from /file/bot<token>/...
         self.failures: dict[str, list[tuple[int, str, int | None]]] = {}
@@ -70,7 +70,7 @@ class FakeTelegramApi:
 
     def sent_message(self, params: dict[str, Any]) -> dict[str, Any]:
         """The Message that answered a recorded sendMessage call, as the bot received it."""
-        return self.sent[id(params)]
+        return next(call.answer for call in self.calls if call.params is params)
 
     def add_file(self, content: bytes, reported_size: int | None = None) -> str:
         """A file a user sent, as Telegram keeps it; returns its file id."""
@@ -130,10 +130,12 @@ class FakeTelegramApi:
         if method == "sendMessage" and len(_visible(params["text"])) > MESSAGE_LIMIT:
             self.refused.append(Call(method, params))
             return _error(400, "Bad Request: message is too long")
-        self.calls.append(Call(method, params))
+        call = Call(method, params)
+        self.calls.append(call)
         if method == "getUpdates":
             return _ok(await self._get_updates(params))
-        return _ok(self._answer(method, params))
+        call.answer = self._answer(method, params)
+        return _ok(call.answer)
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Confirm the updates below `offset`, then serve the rest, long-polling briefly."""
@@ -207,7 +209,6 @@ class FakeTelegramApi:
             message["reply_to_message"] = self.user_messages[(chat_id, replied)]
         if "reply_markup" in params:
             message["reply_markup"] = params["reply_markup"]
-        self.sent[id(params)] = message
         return message
 
     async def _download(self, request: web.Request) -> web.Response:
