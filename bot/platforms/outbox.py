@@ -22,6 +22,23 @@ class MaybeSent(Exception):
     """The platform did not answer in time: the send may or may not have happened."""
 
 
+class Undeliverable(Exception):
+    """The platform refused for good (the bot is not in the channel, the person blocked it):
+    trying again cannot help."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RetryLater(Exception):
+    """The platform asked to be called again after `seconds` (a rate limit)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
 class Sender(Protocol):
     """What the outbox needs from a platform adapter."""
 
