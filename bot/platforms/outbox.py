@@ -70,6 +70,7 @@ class Outbox:
         self.on_posted = on_posted
         self.attempts = attempts
         self.first_backoff_s = first_backoff_s
+        self.backlog = 0  # replies being delivered now
 
     def register(self, platform: str, sender: Sender) -> None:
         self.senders[platform] = sender
@@ -84,9 +85,13 @@ class Outbox:
                 targets = [(platform, user, True) for platform, user in accounts]
             case ToCaller():
                 return 0
-        sent = await asyncio.gather(
-            *(self._send(platform, target, direct, reply) for platform, target, direct in targets)
-        )
+        self.backlog += 1
+        try:
+            sent = await asyncio.gather(
+                *(self._send(platform, chat, direct, reply) for platform, chat, direct in targets)
+            )
+        finally:
+            self.backlog -= 1
         if reply.post_key is not None and self.on_posted is not None and all(sent):
             await self.on_posted(reply.post_key)
         return sum(sent)
