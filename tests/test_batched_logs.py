@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from bot.commands import parse
 from bot.handlers import activities
-from bot.handlers.batching import Batcher
 from bot.messages import Incoming
 from bot.render.plain import render
 from storage import logbook
@@ -148,36 +147,6 @@ def test_when_a_batch_fails_each_log_is_written_on_its_own(chat, teams, monkeypa
     answers = chat.dispatcher.log_many([(message, parse(message.text)) for message in messages])
     assert all("Logged #" in render(replies[0]) for replies in answers)
     assert chat.activity_count() == 3
-
-
-async def test_the_batcher_writes_in_order_in_batches_of_at_most_its_size():
-    batches: list[list[int]] = []
-
-    async def write(items: list[int]) -> list[int]:
-        batches.append(items)
-        return [item * 10 for item in items]
-
-    batcher = Batcher(write, most=4)
-    results = await asyncio.gather(*(batcher.submit(n) for n in range(10)))
-    assert results == [n * 10 for n in range(10)]
-    assert [item for batch in batches for item in batch] == list(range(10))
-    assert all(len(batch) <= 4 for batch in batches) and len(batches) == 3
-
-
-async def test_a_failing_write_fails_every_waiting_request_and_the_next_ones_still_run():
-    calls = 0
-
-    async def write(items: list[int]) -> list[int]:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            raise RuntimeError("disk full")
-        return items
-
-    batcher = Batcher(write, most=2)
-    outcomes = await asyncio.gather(*(batcher.submit(n) for n in range(4)), return_exceptions=True)
-    assert all(isinstance(outcome, RuntimeError) for outcome in outcomes)
-    assert await batcher.submit(7) == 7
 
 
 def test_ranks_asked_together_equal_ranks_asked_one_by_one(chat, teams):
