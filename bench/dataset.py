@@ -273,6 +273,8 @@ def _copy(session: Session, table: str, rows: Iterator[dict[str, Any]]) -> None:
     if first is None:
         return
     columns = list(first)
+    # A bulk load is no request: the bot's per-statement limit does not apply to it.
+    session.execute(text("SET LOCAL statement_timeout = 0"))
     cursor = session.connection().connection.driver_connection.cursor()
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         copy.write_row(list(first.values()))

@@ -16,8 +16,24 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# How long a transaction waits for this process's SQLite writer turn before giving up.
+WRITER_TURN_TIMEOUT_S = 3.0
+# PostgreSQL: a server that is down or restarting is noticed in seconds, never waited on.
+POSTGRES_CONNECT_TIMEOUT_S = 3
+POSTGRES_POOL_TIMEOUT_S = 3.0
+POSTGRES_STATEMENT_TIMEOUT_MS = 10_000
+POSTGRES_CONNECT_ARGS = {
+    "connect_timeout": POSTGRES_CONNECT_TIMEOUT_S,
+    "options": f"-c statement_timeout={POSTGRES_STATEMENT_TIMEOUT_MS}",
+}
+# An execution option marking an engine whose transactions only read.
+READS_ONLY = "challenge_reads_only"
 _SQLITE_TURNS: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = weakref.WeakKeyDictionary()
 Result = TypeVar("Result")
+
+
+class DatabaseBusy(Exception):
+    """No turn to write came in time; nothing was done."""
 
 
 def make_engine(url: str) -> Engine:
@@ -26,7 +42,14 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         _tune_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        pool_timeout=POSTGRES_POOL_TIMEOUT_S,
+        connect_args=POSTGRES_CONNECT_ARGS,
+    )
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -44,13 +67,21 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-        # Take the write lock up front: a deferred transaction that later writes can fail
-        # with "database is locked" instead of waiting for the busy timeout.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A writer takes the write lock up front: a deferred transaction that later writes can
+        # fail with "database is locked" instead of waiting for the busy timeout. A reader
+        # never writes, and in WAL mode reads alongside the writer.
+        reads_only = connection.get_execution_options().get(READS_ONLY)
+        connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def make_read_sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for transactions that only read: on SQLite they neither take nor wait for
+    the write lock."""
+    return sessionmaker(engine.execution_options(**{READS_ONLY: True}), expire_on_commit=False)
 
 
 class LoopDatabase:
@@ -61,7 +92,12 @@ class LoopDatabase:
 
     def __init__(self, url: str | URL, connections: int) -> None:
         self._engine = create_async_engine(
-            url, pool_size=connections, max_overflow=0, pool_pre_ping=True
+            url,
+            pool_size=connections,
+            max_overflow=0,
+            pool_pre_ping=True,
+            pool_timeout=POSTGRES_POOL_TIMEOUT_S,
+            connect_args=POSTGRES_CONNECT_ARGS,
         )
 
     async def run(self, work: Callable[[Callable[[], Session]], Result]) -> Result:
@@ -84,11 +120,23 @@ def transaction(sessions: Callable[[], Session]) -> Iterator[Session]:
 
 
 def _writer_turn(bind: Engine | Connection | None) -> AbstractContextManager[object]:
-    """On SQLite, this process's transactions queue for the one write lock in order: left to
-    the busy timeout they would sleep and retry, and a few would wait for seconds."""
+    """On SQLite, this process's writing transactions queue for the one write lock in order:
+    left to the busy timeout they would sleep and retry, and a few would wait for seconds."""
     if not isinstance(bind, Engine) or bind.dialect.name != "sqlite":
         return nullcontext()
-    return _SQLITE_TURNS.setdefault(bind, threading.Lock())
+    if bind.get_execution_options().get(READS_ONLY):
+        return nullcontext()
+    return _turn(_SQLITE_TURNS.setdefault(bind, threading.Lock()))
+
+
+@contextmanager
+def _turn(lock: threading.Lock) -> Iterator[None]:
+    if not lock.acquire(timeout=WRITER_TURN_TIMEOUT_S):
+        raise DatabaseBusy()
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def migrate(engine: Engine) -> None:

@@ -2,24 +2,27 @@
 
 import asyncio
 import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import commands as c
+from bot import metrics
 from bot.config import Config
 from bot.handlers import activities, admin, photos, posts, standings, teams, vote
-from bot.handlers.batching import Batcher
+from bot.handlers.batching import Batcher, NoTurn
 from bot.handlers.context import Context
 from bot.handlers.help import show_help
 from bot.messages import Incoming
 from bot.replies import Reply, say
 from storage import repository as repo
-from storage.database import LoopDatabase, transaction
+from storage.database import DatabaseBusy, LoopDatabase, make_read_sessions, transaction
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +76,16 @@ ADMIN_ONLY = (
 )
 
 PARALLEL_POSTGRESQL_BATCHES = 3
+# A command that has not started within this long is answered "busy" and never runs: the
+# person hears back in time (Slack gives up after 3 s) and knows nothing was stored. Once
+# started, it runs to its end, bounded by the database's own time limits.
+COMMAND_DEADLINE_S = 2.0
 
 SORRY = say("Something went wrong on our side and nothing was changed. Please try again.")
 BUSY = say("The challenge is very busy right now and nothing was changed. Please try again.")
+ADMINS_ONLY = say("Only the challenge admins can do that.", example="help")
+
+Done = TypeVar("Done")
 
 
 def utc_now() -> datetime:
@@ -97,6 +107,7 @@ class Dispatcher:
         self.sessions = sessions
         self.season_id = season_id
         self.clock = clock
+        self.read_sessions = make_read_sessions(sessions.kw["bind"])
         # Admins known outside config.toml: the console's `/as NAME admin`.
         self.extra_admins = extra_admins if extra_admins is not None else set()
         self._log_writer: _LogWriter | None = None
@@ -106,14 +117,38 @@ class Dispatcher:
 
     async def answer(self, incoming: Incoming) -> list[Reply]:
         """What the adapters call: logs arriving together are written in one transaction;
-        any other command runs on its own in a worker thread."""
+        any other command runs on its own in a worker thread. Always replies: a command
+        without a turn by its deadline, or meeting an unreachable database, is "busy"."""
+        started = time.perf_counter()
         command = c.parse(incoming.text)
-        if isinstance(command, c.Log):
-            loop = asyncio.get_running_loop()
-            if self._log_writer is None or self._log_writer.loop is not loop:
-                self._log_writer = self._new_log_writer(loop)
-            return await self._log_writer.batches.submit((incoming, command))
-        return await asyncio.to_thread(self._handle_parsed, incoming, command)
+        kind = _kind(command)
+        try:
+            if isinstance(command, c.Log):
+                replies = await self._log_writer_here().batches.submit(
+                    (incoming, command), COMMAND_DEADLINE_S
+                )
+            else:
+                replies = await _in_worker(
+                    lambda: self._handle_parsed(incoming, command), COMMAND_DEADLINE_S
+                )
+        except NoTurn:
+            log.warning("command_deadline_passed", extra={"kind": kind})
+            replies = [BUSY]
+        except SQLAlchemyError as error:
+            # The batch that met it was logged where it failed.
+            metrics.DATABASE_ERRORS.labels(type(error).__name__).inc()
+            replies = [BUSY]
+        except Exception:
+            replies = [SORRY]
+        metrics.COMMANDS.labels(kind, _outcome(command, replies)).inc()
+        metrics.COMMAND_SECONDS.labels(kind).observe(time.perf_counter() - started)
+        return replies
+
+    def _log_writer_here(self) -> "_LogWriter":
+        loop = asyncio.get_running_loop()
+        if self._log_writer is None or self._log_writer.loop is not loop:
+            self._log_writer = self._new_log_writer(loop)
+        return self._log_writer
 
     def _new_log_writer(self, loop: asyncio.AbstractEventLoop) -> "_LogWriter":
         """SQLite has one writer at a time, in a worker thread. PostgreSQL writes on the loop
@@ -145,7 +180,7 @@ class Dispatcher:
             return self.log_many([(incoming, command)])[0]
         admin = self.is_admin(incoming.platform, incoming.user_id)
         if isinstance(command, ADMIN_ONLY) and not admin:
-            return [say("Only the challenge admins can do that.", example="help")]
+            return [ADMINS_ONLY]
         return self._guarded(incoming, lambda: self._run(incoming, command, admin))
 
     def log_many(
@@ -187,8 +222,13 @@ class Dispatcher:
             except Exception:
                 log.exception("command_failed", extra={"platform": incoming.platform})
                 return [SORRY]
-        except OperationalError:
-            log.exception("database_unavailable", extra={"platform": incoming.platform})
+        except (OperationalError, DatabaseBusy) as error:
+            # Passing: the server restarting, or the writer's turn not granted in time.
+            log.warning(
+                "database_unavailable",
+                extra={"platform": incoming.platform, "error": type(error).__name__},
+            )
+            metrics.DATABASE_ERRORS.labels(type(error).__name__).inc()
             return [BUSY]
         except Exception:
             log.exception("command_failed", extra={"platform": incoming.platform})
@@ -196,6 +236,17 @@ class Dispatcher:
 
     def _run(self, incoming: Incoming, command: c.Command, admin: bool) -> list[Reply]:
         now = self.clock()
+        if isinstance(command, READ_ONLY):
+            # A known caller's read takes no write lock; a newcomer is recorded first.
+            with transaction(self.read_sessions) as session:
+                participant = repo.known_participant(
+                    session,
+                    incoming.platform,
+                    incoming.user_id,
+                    incoming.display_name or incoming.user_id,
+                )
+                if participant is not None:
+                    return self._call(session, incoming, participant, command, admin, now)
         with transaction(self.sessions) as session:
             if not isinstance(command, READ_ONLY) and not repo.claim_delivery(
                 session, incoming.delivery_key, now
@@ -209,17 +260,68 @@ class Dispatcher:
                 incoming.display_name or incoming.user_id,
                 now,
             )
-            context = Context(
-                session=session,
-                config=self.config,
-                season_id=self.season_id,
-                incoming=incoming,
-                participant=participant,
-                now=now,
-                is_admin=admin,
-            )
-            result = HANDLERS[type(command)](context, command)
-            return result if isinstance(result, list) else [result]
+            return self._call(session, incoming, participant, command, admin, now)
+
+    def _call(
+        self,
+        session: Session,
+        incoming: Incoming,
+        participant: Any,
+        command: c.Command,
+        admin: bool,
+        now: datetime,
+    ) -> list[Reply]:
+        context = Context(
+            session=session,
+            config=self.config,
+            season_id=self.season_id,
+            incoming=incoming,
+            participant=participant,
+            now=now,
+            is_admin=admin,
+        )
+        result = HANDLERS[type(command)](context, command)
+        return result if isinstance(result, list) else [result]
+
+
+async def _in_worker(work: Callable[[], Done], deadline_s: float) -> Done:
+    """`work()` in a worker thread, if one takes it within `deadline_s`; else NoTurn, and it
+    never runs. Once begun it runs to its end."""
+    lock = threading.Lock()
+    begun = withdrawn = False
+
+    def unless_withdrawn() -> Done | None:
+        nonlocal begun
+        with lock:
+            if withdrawn:
+                return None
+            begun = True
+        return work()
+
+    running = asyncio.ensure_future(asyncio.to_thread(unless_withdrawn))
+    try:
+        return await asyncio.wait_for(asyncio.shield(running), deadline_s)  # type: ignore[return-value]
+    except TimeoutError:
+        with lock:
+            if not begun:
+                withdrawn = True
+                raise NoTurn() from None
+        return await running  # type: ignore[return-value]
+
+
+def _kind(command: c.Command | c.ParseError) -> str:
+    """The command's kind for metrics and logs: never its text."""
+    return "unparsed" if isinstance(command, c.ParseError) else type(command).__name__.lower()
+
+
+def _outcome(command: c.Command | c.ParseError, replies: list[Reply]) -> str:
+    if BUSY in replies:
+        return "busy"
+    if SORRY in replies:
+        return "failed"
+    if isinstance(command, c.ParseError) or ADMINS_ONLY in replies:
+        return "refused"
+    return "ok" if replies else "repeated"
 
 
 @dataclass(frozen=True)
