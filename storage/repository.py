@@ -76,11 +76,7 @@ def account_participant(
 ) -> Participant:
     """The participant behind a platform account, created on first contact."""
     display_name = clean_name(display_name)
-    participant = session.scalar(
-        select(Participant)
-        .join(PlatformAccount, PlatformAccount.participant_id == Participant.id)
-        .where(PlatformAccount.platform == platform, PlatformAccount.external_id == external_id)
-    )
+    participant = _account_owner(session, platform, external_id)
     if participant is not None:
         if display_name and participant.display_name != display_name:
             participant.display_name = display_name
@@ -92,6 +88,26 @@ def account_participant(
         PlatformAccount(platform=platform, external_id=external_id, participant_id=participant.id)
     )
     session.flush()
+    return participant
+
+
+def _account_owner(session: Session, platform: str, external_id: str) -> Participant | None:
+    return session.scalar(
+        select(Participant)
+        .join(PlatformAccount, PlatformAccount.participant_id == Participant.id)
+        .where(PlatformAccount.platform == platform, PlatformAccount.external_id == external_id)
+    )
+
+
+def known_participant(
+    session: Session, platform: str, external_id: str, display_name: str
+) -> Participant | None:
+    """The participant behind an account, when it exists and its name needs no update;
+    reads only."""
+    participant = _account_owner(session, platform, external_id)
+    display_name = clean_name(display_name)
+    if participant is None or (display_name and participant.display_name != display_name):
+        return None
     return participant
 
 
