@@ -33,17 +33,21 @@ class SlackDriver:
         self._triggers = 0
 
     async def post(
-        self, body: str, content_type: str, **header_overrides: Any
+        self, body: str | bytes, content_type: str, **header_overrides: Any
     ) -> aiohttp.ClientResponse:
         headers = {"Content-Type": content_type, **signed_headers(SIGNING_SECRET, body)}
         headers.update(header_overrides)
+        data = body.encode() if isinstance(body, str) else body
         async with aiohttp.ClientSession() as session:
-            async with session.post(self.url, data=body.encode(), headers=headers) as response:
+            async with session.post(self.url, data=data, headers=headers) as response:
                 await response.read()
                 return response
 
-    async def command(self, user: str, text: str, command: str = "/challenge") -> dict[str, Any]:
-        """A slash command; returns the ephemeral reply carried by the ack."""
+    async def command(
+        self, user: str, text: str, command: str = "/challenge", settle: bool = True
+    ) -> dict[str, Any]:
+        """A slash command; returns the ephemeral reply carried by the ack, once the work
+        after the ack is done too (unless told not to wait for it)."""
         self._triggers += 1
         body = slash_command_body(user, text, command, self._triggers)
         headers = {
@@ -54,7 +58,8 @@ class SlackDriver:
             async with session.post(self.url, data=body.encode(), headers=headers) as response:
                 assert response.status == 200, await response.text()
                 text_body = await response.text()
-        await self.settle()
+        if settle:
+            await self.settle()
         return json.loads(text_body) if text_body else {}
 
     async def event(self, event: dict[str, Any], event_id: str, retry: int | None = None) -> int:

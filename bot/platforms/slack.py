@@ -6,17 +6,26 @@ replies to Block Kit. Decides nothing about the challenge.
 
 import asyncio
 import dataclasses
+import hashlib
+import hmac
 import logging
+import math
 import re
+import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -27,8 +36,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Config
 from bot.domain.images import MAX_BYTES
 from bot.handlers.dispatch import Dispatcher
+from bot.health import AdapterHealth
 from bot.messages import Incoming, IncomingImage
-from bot.platforms.outbox import MaybeSent, Outbox
+from bot.platforms.outbox import MaybeSent, Outbox, RetryLater, Undeliverable
 from bot.render.slack import BUTTON_ACTION_PREFIX, to_messages
 from bot.replies import Attachment, Reply, ToCaller, to_caller
 
@@ -39,6 +49,40 @@ MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>[\s:,]*")
 SEEN_EVENTS = 10_000
 POST_METADATA = "challenge_post"
 HISTORY_LOOKBACK = 20
+# Slack refuses requests older than this itself; an older one is a replay.
+MAX_REQUEST_AGE_S = 5 * 60
+# A Unix time in seconds, in ASCII digits; anything longer is not a time.
+TIMESTAMP = re.compile(r"[0-9]{1,12}")
+# How long a new user's command waits for users.info: Slack drops an ack after 3 s.
+PROFILE_DEADLINE_S = 0.8
+# Errors a retry cannot change: the bot is not there, the person or the token is gone, or
+# the message itself is refused.
+PERMANENT_ERRORS = frozenset(
+    {
+        "account_inactive",
+        "cannot_dm_bot",
+        "channel_not_found",
+        "ekm_access_denied",
+        "invalid_auth",
+        "invalid_blocks",
+        "is_archived",
+        "missing_scope",
+        "msg_too_long",
+        "no_permission",
+        "not_allowed_token_type",
+        "not_authed",
+        "not_in_channel",
+        "restricted_action",
+        "restricted_action_read_only_channel",
+        "team_access_not_granted",
+        "token_expired",
+        "token_revoked",
+        "user_disabled",
+        "user_not_found",
+        "user_not_visible",
+        "users_not_found",
+    }
+)
 
 log = logging.getLogger(__name__)
 # Bolt logs a refused request with its body (users' words) at INFO; we log the refusal ourselves.
@@ -62,6 +106,80 @@ class SlackSecrets:
 class SlackPerson:
     display_name: str | None
     timezone: str | None
+
+
+UNKNOWN_PERSON = SlackPerson(None, None)
+
+
+def is_signed(secret: bytes, body: bytes, headers: Mapping[str, str], now: float) -> bool:
+    """Slack's v0 signature of the raw body, made at most `MAX_REQUEST_AGE_S` from `now`;
+    reads nothing but the two headers, and compares in constant time."""
+    stamp = headers.get("X-Slack-Request-Timestamp", "")
+    if not TIMESTAMP.fullmatch(stamp) or abs(now - int(stamp)) > MAX_REQUEST_AGE_S:
+        return False
+    digest = hmac.new(secret, b"v0:" + stamp.encode() + b":" + body, hashlib.sha256)
+    # "replace": a header may carry any character, and a non-hex one can never match anyway.
+    signature = headers.get("X-Slack-Signature", "").encode("utf-8", "replace")
+    return hmac.compare_digest(b"v0=" + digest.hexdigest().encode(), signature)
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and value != ""
+
+
+def missing_key(body: dict[str, Any]) -> str | None:
+    """What a request lacks to be answered once and only once: the caller of a command or a
+    press, or the id Slack repeats on a retry. Slack always sends them."""
+    if "command" in body:
+        for key in ("user_id", "trigger_id"):
+            if not _text(body.get(key)):
+                return key
+        return None
+    match body.get("type"):
+        case "block_actions":
+            user = body.get("user")
+            if not (isinstance(user, dict) and _text(user.get("id"))):
+                return "user"
+            return None if _text(body.get("trigger_id")) else "trigger_id"
+        case "event_callback":
+            if not isinstance(body.get("event"), dict):
+                return "event"
+            return None if _text(body.get("event_id")) else "event_id"
+    return None
+
+
+def _error_code(error: Exception) -> str:
+    """Slack's error code ("not_in_channel"), else the kind of error; never its message, which
+    may carry a URL or a payload."""
+    data = getattr(getattr(error, "response", None), "data", None)
+    if isinstance(data, dict) and _text(data.get("error")):
+        return data["error"]
+    return type(error).__name__
+
+
+def _retry_after(error: SlackApiError) -> float:
+    """Slack's Retry-After in seconds; one second when it is missing or not a number."""
+    headers = getattr(error.response, "headers", None) or {}
+    try:
+        seconds = float(headers.get("Retry-After", "1"))
+    except (TypeError, ValueError):
+        return 1.0
+    return seconds if math.isfinite(seconds) and seconds >= 0 else 1.0
+
+
+@contextmanager
+def _as_outbox_errors() -> Iterator[None]:
+    """A Slack refusal as the outbox understands it: Undeliverable when a retry cannot
+    help, RetryLater for a rate limit that outlasted the SDK's own waiting."""
+    try:
+        yield
+    except SlackApiError as error:
+        if getattr(error.response, "status_code", None) == 429:
+            raise RetryLater(_retry_after(error)) from error
+        code = _error_code(error)
+        if code in PERMANENT_ERRORS:
+            raise Undeliverable(code) from error
+        raise
 
 
 def web_client(config: Config, token: str) -> AsyncWebClient:
@@ -94,19 +212,24 @@ class SlackAdapter:
         self.dispatcher = dispatcher
         self.outbox = outbox
         self.secrets = secrets
+        self.health = AdapterHealth(PLATFORM)
         self.client = web_client(config, secrets.bot_token)
         self.app = AsyncApp(
             client=self.client,
             signing_secret=secrets.signing_secret,
             # Answer within the request itself: no ack polling, and the reply rides on the ack.
             process_before_response=True,
+            # `handle_http` checks the signature on the raw bytes before Bolt parses anything.
+            request_verification_enabled=False,
             logger=BOLT_LOG,
         )
         self.command_prefix = f"{config.slack.command} "
         self.people: dict[str, SlackPerson] = {}
+        self._lookups: dict[str, asyncio.Task[None]] = {}  # users.info in flight, by user
         self._seen_events: OrderedDict[str, None] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
         self._socket_handler: Any = None
+        self.app.use(self._refuse_unkeyed)
         # `/log` first: Bolt tries listeners in order, and it is by far the most sent.
         if config.slack.command != LOG_COMMAND:
             self.app.command(LOG_COMMAND)(self._on_log_command)
@@ -122,23 +245,59 @@ class SlackAdapter:
         """HTTP mode adds the events route to the shared server; Socket Mode connects out."""
         if self.config.slack.mode == "http":
             server.add_post(EVENTS_PATH, self.handle_http, PLATFORM)
-            return
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+        else:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-        self._socket_handler = AsyncSocketModeHandler(self.app, self.secrets.app_token)
-        await self._socket_handler.connect_async()
+            self._socket_handler = AsyncSocketModeHandler(self.app, self.secrets.app_token)
+            await self._socket_handler.connect_async()
+        self.health.state = "running"
 
     async def stop(self) -> None:
         if self._socket_handler is not None:
             await self._socket_handler.close_async()
+        # A profile nobody waits for any more is not worth holding the shutdown for.
+        for lookup in list(self._lookups.values()):
+            lookup.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.health.state = "stopped"
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        response = await self.app.async_dispatch(await to_bolt_request(request))
-        if response.status == 401:
+        """Slack's signature is checked on the raw bytes before anything is parsed: a forged
+        or garbled request costs one HMAC and one log line, and gets 401."""
+        body = await request.read()
+        secret = self.secrets.signing_secret.encode()
+        if not is_signed(secret, body, request.headers, time.time()):
             log.warning("slack_request_refused", extra={"remote": request.remote})
-        return await to_aiohttp_response(response)
+            return web.Response(status=401)
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=body.decode(),
+                query=request.query_string,
+                headers=request.headers,  # type: ignore[arg-type]
+            )
+        except Exception as error:  # Bolt's parser raises whatever the garbled body makes it
+            log.warning(
+                "slack_request_malformed",
+                extra={"remote": request.remote, "error": type(error).__name__},
+            )
+            return web.Response(status=400)
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+    async def _refuse_unkeyed(
+        self,
+        body: dict[str, Any],
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[None]],  # the name Bolt passes it by
+    ) -> BoltResponse:
+        """Bolt middleware, in both modes: a request without the ids that key its delivery is
+        refused before any listener sees it, rather than colliding with another."""
+        missing = missing_key(body)
+        if missing is not None:
+            log.warning("slack_request_unkeyed", extra={"missing": missing})
+            return BoltResponse(status=400, body="")
+        await next()
+        return resp
 
     # -- incoming ----------------------------------------------------------------------------
 
@@ -150,15 +309,16 @@ class SlackAdapter:
 
     async def _answer_command(self, ack: Any, command: dict[str, Any], text: str) -> None:
         user_id = command["user_id"]
-        incoming = await self._incoming(
-            user_id, command.get("channel_id", ""), text, command.get("trigger_id", "")
-        )
-        replies = await self._run(incoming)
-        messages = self._messages(to_caller(replies))
-        if messages:
-            await ack(response_type="ephemeral", **messages[0])
-        else:
-            await ack()
+        with self.health.update():
+            incoming = await self._incoming(
+                user_id, command.get("channel_id", ""), text, command["trigger_id"]
+            )
+            replies = await self._run(incoming)
+            messages = self._messages(to_caller(replies))
+            if messages:
+                await ack(response_type="ephemeral", **messages[0])
+            else:
+                await ack()
         if len(messages) > 1:
             channel = command.get("channel_id", "")
             self._later(self._send_ephemerals(channel, user_id, messages[1:]))
@@ -173,12 +333,13 @@ class SlackAdapter:
     async def _answer_button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         user_id = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id", "")
-        press = body.get("trigger_id") or action.get("action_ts", "")
-        incoming = await self._incoming(user_id, channel, action.get("value", ""), f"press:{press}")
-        replies = await self._run(incoming)
-        if channel:
-            await self._send_ephemerals(channel, user_id, self._messages(to_caller(replies)))
-        await self._after_reply(user_id, replies)
+        press = f"press:{body['trigger_id']}"
+        with self.health.update():
+            incoming = await self._incoming(user_id, channel, action.get("value", ""), press)
+            replies = await self._run(incoming)
+            if channel:
+                await self._send_ephemerals(channel, user_id, self._messages(to_caller(replies)))
+            await self._after_reply(user_id, replies)
 
     async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         subtype = event.get("subtype")
@@ -192,7 +353,7 @@ class SlackAdapter:
         self._handle_event(event, body, reply_in_channel=False)
 
     def _handle_event(self, event: dict[str, Any], body: dict[str, Any], reply_in_channel: bool):
-        event_id = body.get("event_id") or event.get("client_msg_id") or event.get("ts", "")
+        event_id = body["event_id"]
         if self._seen(event_id):
             log.info("repeated_slack_event", extra={"event_id": event_id})
             return
@@ -204,18 +365,19 @@ class SlackAdapter:
     ) -> None:
         user_id, channel = event.get("user", ""), event.get("channel", "")
         text = MENTION.sub("", event.get("text", ""), count=1)
-        incoming = await self._incoming(user_id, channel, text, event_id)
-        if event.get("files") and text.strip().lower().lstrip("/").startswith("photo"):
-            image = await self._download(event["files"][0])
-            incoming = dataclasses.replace(incoming, image=image)
-        replies = await self._run(incoming)
-        messages = self._messages(to_caller(replies))
-        if reply_in_channel:
-            for message in messages:
-                await self.client.chat_postMessage(channel=channel, **message)
-        else:
-            await self._send_ephemerals(channel, user_id, messages)
-        await self._after_reply(user_id, replies)
+        with self.health.update():
+            incoming = await self._incoming(user_id, channel, text, event_id)
+            if event.get("files") and text.strip().lower().lstrip("/").startswith("photo"):
+                image = await self._download(event["files"][0])
+                incoming = dataclasses.replace(incoming, image=image)
+            replies = await self._run(incoming)
+            messages = self._messages(to_caller(replies))
+            if reply_in_channel:
+                for message in messages:
+                    await self.client.chat_postMessage(channel=channel, **message)
+            else:
+                await self._send_ephemerals(channel, user_id, messages)
+            await self._after_reply(user_id, replies)
 
     def _seen(self, event_id: str) -> bool:
         """Slack retries an event it thinks was lost; in-process memory of recent ids."""
@@ -239,25 +401,33 @@ class SlackAdapter:
         )
 
     async def _person(self, user_id: str) -> SlackPerson:
-        """Display name and time zone from users.info, asked once per user per process."""
+        """Display name and time zone from users.info, asked once per user per process. A new
+        user's command waits for it only until `PROFILE_DEADLINE_S`, then goes on without
+        (the season's time zone applies); the lookup still fills the cache for the next one."""
         cached = self.people.get(user_id)
         if cached is not None:
             return cached
+        lookup = self._lookups.get(user_id)
+        if lookup is None or lookup.done():
+            lookup = self._later(self._look_up(user_id))
+            self._lookups[user_id] = lookup
+        await asyncio.wait([lookup], timeout=PROFILE_DEADLINE_S)
+        return self.people.get(user_id, UNKNOWN_PERSON)
+
+    async def _look_up(self, user_id: str) -> None:
+        """One users.info call into the cache; a failure leaves the cache to the next command."""
         try:
             response = await self.client.users_info(user=user_id)
             user = response["user"]
-            profile = user.get("profile", {})
+            profile = user.get("profile") or {}
             name = profile.get("display_name") or profile.get("real_name") or user.get("name")
-            person = SlackPerson(name or None, user.get("tz"))
+            self.people[user_id] = SlackPerson(name or None, user.get("tz"))
         except Exception as error:
-            reason = getattr(getattr(error, "response", None), "get", lambda _k: None)("error")
             log.warning(
-                "slack_users_info_failed",
-                extra={"user": user_id, "reason": reason or type(error).__name__},
+                "slack_users_info_failed", extra={"user": user_id, "reason": _error_code(error)}
             )
-            return SlackPerson(None, None)
-        self.people[user_id] = person
-        return person
+        finally:
+            self._lookups.pop(user_id, None)
 
     async def _run(self, incoming: Incoming) -> list[Reply]:
         return await self.dispatcher.answer(incoming)
@@ -284,13 +454,15 @@ class SlackAdapter:
             else:
                 await self.outbox.deliver(reply)
 
-    def _later(self, work: Any) -> None:
+    def _later(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run `work` in the background: kept until it ends, its failure logged."""
         task = asyncio.get_running_loop().create_task(self._guarded(work))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     @staticmethod
-    async def _guarded(work: Any) -> None:
+    async def _guarded(work: Coroutine[Any, Any, None]) -> None:
         try:
             await work
         except Exception:
@@ -329,7 +501,8 @@ class SlackAdapter:
     # -- the outbox's sender ------------------------------------------------------------------
 
     async def open_direct(self, user_id: str) -> str:
-        return await self._dm_channel(user_id)
+        with _as_outbox_errors():
+            return await self._dm_channel(user_id)
 
     async def post_text(self, chat_id: str, reply: Reply) -> None:
         """The message; a ledger post carries its key as metadata, so that `was_posted` can
@@ -339,21 +512,25 @@ class SlackAdapter:
             if reply.post_key
             else None
         )
-        for number, message in enumerate(self._messages([reply]), start=1):
-            try:
-                await self.client.chat_postMessage(channel=chat_id, metadata=metadata, **message)
-            except Exception as error:
-                # After a time-out, or with part of the post already in the chat, a resend
-                # could show it twice.
-                if isinstance(error, TimeoutError) or number > 1:
-                    raise MaybeSent from error
-                raise
+        with _as_outbox_errors():
+            for number, message in enumerate(self._messages([reply]), start=1):
+                try:
+                    await self.client.chat_postMessage(
+                        channel=chat_id, metadata=metadata, **message
+                    )
+                except Exception as error:
+                    # After a time-out, or with part of the post already in the chat, a resend
+                    # could show it twice.
+                    if isinstance(error, TimeoutError) or number > 1:
+                        raise MaybeSent from error
+                    raise
 
     async def post_file(self, chat_id: str, attachment: Attachment) -> None:
-        try:
-            await self._upload(chat_id, attachment)
-        except TimeoutError as error:
-            raise MaybeSent from error
+        with _as_outbox_errors():
+            try:
+                await self._upload(chat_id, attachment)
+            except TimeoutError as error:
+                raise MaybeSent from error
 
     async def was_posted(self, chat_id: str, post_key: str) -> bool | None:
         try:

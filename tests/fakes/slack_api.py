@@ -1,5 +1,8 @@
 """A fake Slack Web API on 127.0.0.1 that records every call, as Bolt's own tests do."""
 
+import asyncio
+import hashlib
+import hmac
 import json
 import time
 from dataclasses import dataclass, field
@@ -35,10 +38,13 @@ class FakeSlackApi:
     calls: list[Call] = field(default_factory=list)
     uploads: dict[str, bytes] = field(default_factory=dict)
     posted: list[dict[str, Any]] = field(default_factory=list)  # messages that were carried out
-    # method -> list of (status, headers, body) to answer before answering normally
-    failures: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = field(
+    # method -> list of (status, headers, body) to answer before answering normally; a str
+    # body goes out as text/plain
+    failures: dict[str, list[tuple[int, dict[str, str], dict[str, Any] | str]]] = field(
         default_factory=dict
     )
+    # method -> seconds every call of it takes before it is carried out and answered
+    delays: dict[str, float] = field(default_factory=dict)
     url: str = ""
     # files a user "shared": name -> bytes, and the Authorization headers of downloads
     shared_files: dict[str, bytes] = field(default_factory=dict)
@@ -63,10 +69,18 @@ class FakeSlackApi:
         if self._runner:
             await self._runner.cleanup()
 
-    def fail_next(self, method: str, status: int, headers: dict[str, str] | None = None) -> None:
-        self.failures.setdefault(method, []).append(
-            (status, headers or {}, {"ok": False, "error": "fake_failure"})
-        )
+    def fail_next(
+        self,
+        method: str,
+        status: int,
+        headers: dict[str, str] | None = None,
+        error: str = "fake_failure",
+        text: str | None = None,
+    ) -> None:
+        """Answer the next call of `method` with `status` and Slack's error body, or with
+        `text` as text/plain (what a proxy in front of Slack may answer)."""
+        body = text if text is not None else {"ok": False, "error": error}
+        self.failures.setdefault(method, []).append((status, headers or {}, body))
 
     def called(self, method: str) -> list[dict[str, Any]]:
         return [call.params for call in self.calls if call.method == method]
@@ -80,6 +94,8 @@ class FakeSlackApi:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         raw = await request.read()
+        if method in self.delays:
+            await asyncio.sleep(self.delays[method])
         if request.content_type == "application/json":
             params = json.loads(raw or b"{}")
         else:
@@ -91,6 +107,8 @@ class FakeSlackApi:
         pending = self.failures.get(method)
         if pending:
             status, headers, body = pending.pop(0)
+            if isinstance(body, str):
+                return web.Response(text=body, status=status, headers=headers)
             return web.json_response(body, status=status, headers=headers)
         if method.startswith("chat.") and not blocks_are_valid(params.get("blocks") or []):
             return web.json_response({"ok": False, "error": "invalid_blocks"})
@@ -195,8 +213,16 @@ class FakeSlackApi:
         return web.Response(text="OK - 1")
 
 
-def signed_headers(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
-    """The X-Slack-Signature and X-Slack-Request-Timestamp Slack sends with a request."""
+def signed_headers(
+    secret: str, body: str | bytes, timestamp: int | str | None = None
+) -> dict[str, str]:
+    """The X-Slack-Signature and X-Slack-Request-Timestamp Slack sends with a request; a
+    `timestamp` given as a string is signed as it is, however odd."""
     stamp = str(timestamp if timestamp is not None else int(time.time()))
-    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    if isinstance(body, str):
+        signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    else:
+        # The SDK's signer takes only UTF-8; Slack signs the raw bytes, whatever they are.
+        base = b"v0:" + stamp.encode() + b":" + body
+        signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
