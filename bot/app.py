@@ -87,7 +87,7 @@ class RunningBot:
                 await adapter.stop()
             except Exception:
                 log.exception("adapter_stop_failed")
-        self.schedule.stop()
+        await self.schedule.stop()
         await self.dispatcher.close()
         self.engine.dispose()
         gc.unfreeze()
@@ -106,10 +106,10 @@ async def start_bot(
     a console can take its place in the outbox first) the scheduled posts."""
     dispatcher, engine = await asyncio.to_thread(open_challenge, config, clock)
 
-    async def record_sent(key: str) -> None:
-        await asyncio.to_thread(_mark_sent, dispatcher, key)
+    async def record_post(key: str, reached: bool) -> None:
+        await asyncio.to_thread(_record_post, dispatcher, key, reached)
 
-    outbox = Outbox(config, on_posted=record_sent, first_backoff_s=outbox_backoff_s)
+    outbox = Outbox(config, record_post=record_post, first_backoff_s=outbox_backoff_s)
     server = WebServer(config.server.host, config.server.port)
     schedule = PostSchedule(config, dispatcher.sessions, dispatcher.season_id, outbox, clock)
     bot = RunningBot(config, dispatcher, engine, server, outbox, schedule)
@@ -162,6 +162,11 @@ def _settle_heap() -> None:
     gc.set_threshold(YOUNG_OBJECTS_PER_COLLECTION, *gc.get_threshold()[1:])
 
 
-def _mark_sent(dispatcher: Dispatcher, key: str) -> None:
+def _record_post(dispatcher: Dispatcher, key: str, reached: bool) -> None:
+    """A post that reached a chat is recorded as sent; one that reached none gives its claim
+    back, so that it may be posted again."""
     with transaction(dispatcher.sessions) as session:
-        repo.mark_post_sent(session, key, dispatcher.clock())
+        if reached:
+            repo.mark_post_sent(session, key, dispatcher.clock())
+        else:
+            repo.release_post(session, key)

@@ -41,6 +41,16 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """A team-ranking chart not drawn yet: the outbox draws it into an Attachment (a PNG),
+    outside any transaction, before any renderer sees the reply."""
+
+    filename: str
+    title: str
+    bars: tuple[tuple[str, float], ...]  # (team, km), leader first
+
+
+@dataclass(frozen=True)
 class Button:
     """Pressing it sends `command` as if the presser had typed it."""
 
@@ -53,7 +63,7 @@ class Buttons:
     buttons: tuple[Button, ...]
 
 
-Part = Heading | Text | Example | Table | Attachment | Buttons
+Part = Heading | Text | Example | Table | Attachment | Chart | Buttons
 
 
 @dataclass(frozen=True)
@@ -77,10 +87,27 @@ Audience = ToCaller | ToAnnouncementChats | ToParticipant
 
 
 @dataclass(frozen=True)
+class LedgerPost:
+    """A post claimed in the post ledger: recorded as sent once it reached a chat, its claim
+    released when it reached none, so that it may be posted again."""
+
+    key: str
+    kind: str  # "leaderboard" | "final_report"
+    name: str  # as the outcome notice calls it: "today's leaderboard"
+    command: str  # what posts it by hand: "admin post"
+    report_to: tuple[tuple[str, str], ...] = ()  # (platform, user id) told how it went
+
+
+@dataclass(frozen=True)
 class Reply:
     parts: tuple[Part, ...]
     audience: Audience = field(default_factory=ToCaller)
-    post_key: str | None = None  # a ledger post: recorded as sent once delivered
+    post: LedgerPost | None = None
+
+    @property
+    def post_key(self) -> str | None:
+        """The ledger key a platform marks the message with, to find it after a time-out."""
+        return self.post.key if self.post is not None else None
 
     def plain_text(self) -> str:
         """Every text in the reply, one per line: for logs, tests and fallbacks."""

@@ -8,7 +8,7 @@ repeats one; a post missed while the bot was down is made late, within `catch_up
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from bot.config import Config
 from bot.handlers.dispatch import Clock
 from bot.handlers.posts import claim_final_report, claim_leaderboard
 from bot.handlers.vote import close_vote
+from bot.metrics import POSTS
 from bot.platforms.outbox import Outbox
 from bot.replies import Reply
 from storage import repository as repo
@@ -49,6 +50,7 @@ class PostSchedule:
         self.clock = clock
         self.zone = config.season.timezone
         self.scheduler = AsyncIOScheduler(timezone=self.zone)
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # -- when ------------------------------------------------------------------------------------
 
@@ -92,7 +94,7 @@ class PostSchedule:
             max_instances=1,
         )
         # A moment already past is left to catch_up_missed(), which knows the catch-up window.
-        now = datetime.now(self.zone)
+        now = self.clock()
         if self.final_report_due() > now:
             self.scheduler.add_job(
                 self.post_final_report,
@@ -116,11 +118,36 @@ class PostSchedule:
             max_instances=1,
         )
         self.scheduler.start()
-        asyncio.get_running_loop().create_task(self.catch_up_missed())
+        self._in_background(self.catch_up_missed(), "catch_up_failed")
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        """Stop the jobs, and cancel and wait for the work started beside them."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def next_runs(self) -> dict[str, str | None]:
+        """Each job's next run time (ISO 8601), None for a job that will not run again."""
+        runs: dict[str, str | None] = {}
+        for job in self.scheduler.get_jobs():
+            next_run = getattr(job, "next_run_time", None)  # unset until the scheduler starts
+            runs[job.id] = next_run.isoformat() if next_run is not None else None
+        return runs
+
+    def _in_background(self, work: Coroutine[Any, Any, Any], failure: str) -> None:
+        """Run `work` beside the jobs, kept until it ends, its failure logged as `failure`."""
+        task = asyncio.get_running_loop().create_task(self._logged(work, failure))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _logged(work: Coroutine[Any, Any, Any], failure: str) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception(failure)
 
     # -- the jobs --------------------------------------------------------------------------------
 
@@ -177,13 +204,17 @@ class PostSchedule:
         return forgotten
 
     async def _post(self, kind: str, claim: Callable[[Session], Reply | None]) -> bool:
+        """Claim the post, then (the claim committed) draw and send it; whether it reached a
+        chat. One that reached none gives its claim back (see the outbox)."""
         reply = await asyncio.to_thread(self._in_transaction, claim)
         if reply is None:
+            POSTS.labels(kind, "skipped").inc()
             log.info("post_already_made", extra={"kind": kind})
             return False
         chats = await self.outbox.deliver(reply)
-        log.info("post_made", extra={"kind": kind, "chats": chats})
-        return True
+        if chats:
+            log.info("post_made", extra={"kind": kind, "chats": chats})
+        return chats > 0
 
     def _in_transaction(self, work: Callable[[Session], Any]) -> Any:
         """Run a claim, a close or a clean-up in its own transaction."""

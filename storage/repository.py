@@ -458,6 +458,13 @@ def mark_post_sent(session: Session, key: str, now: datetime) -> None:
     session.execute(update(PostLedger).where(PostLedger.key == key).values(sent_at=now))
 
 
+def release_post(session: Session, key: str) -> bool:
+    """Give up the claim of a post that reached no chat, so that it may be claimed again;
+    False when there was no unsent claim to give up."""
+    released = delete(PostLedger).where(PostLedger.key == key, PostLedger.sent_at.is_(None))
+    return session.execute(released.returning(PostLedger.key)).scalar() is not None
+
+
 # -- admin -------------------------------------------------------------------------------------
 
 

@@ -241,3 +241,69 @@ async def test_deliveries_too_old_to_come_again_are_forgotten_and_recent_ones_st
     chat.send("alice", "/log 3 km run", delivery_id="second-log")  # Telegram, redelivering
     assert chat.activity_count() == 2
     assert "8 km" in chat.say("alice", "/me")
+
+
+async def test_a_bot_started_after_the_final_report_was_due_posts_it_then_and_schedules_no_other(
+    database_url: str, tmp_path: Path
+):
+    # The scheduler's own clock is the wall clock: the season and the report are set around it,
+    # and the bot's clock says the report fell due an hour ago.
+    now = datetime.now(LONDON)
+    config = make_config(database_url, tmp_path, announce=ANNOUNCE)
+    season = dataclasses.replace(
+        config.season, start=now.date() - timedelta(days=3), end=now.date() + timedelta(days=3)
+    )
+    schedule = dataclasses.replace(config.schedule, final_report=now + timedelta(hours=1))
+    config = dataclasses.replace(config, season=season, schedule=schedule)
+    clock = Clock(now + timedelta(hours=2))
+
+    chats = RecordingChats()
+    bot = await start_bot(config, Secrets(), clock, start_schedule=False)
+    bot.outbox.register("slack", chats)
+    bot.outbox.register("telegram", chats)
+    try:
+        bot.schedule.start()
+        deadline = asyncio.get_running_loop().time() + 10
+        while not any("the final result" in text for text in chats.texts("C0123456789")):
+            assert asyncio.get_running_loop().time() < deadline, "no final report"
+            await asyncio.sleep(0.05)
+        runs = bot.schedule.next_runs()
+    finally:
+        await bot.stop()
+    assert "final_report" not in runs
+    assert datetime.fromisoformat(runs["daily_leaderboard"]) > now
+    assert datetime.fromisoformat(runs["forget_deliveries"]) > now
+
+
+async def test_a_failing_catch_up_is_logged_and_one_still_running_is_stopped_with_the_bot(
+    chat, clock, caplog
+):
+    failing = schedule_for(chat, RecordingChats(), clock)
+
+    async def database_gone() -> None:
+        raise ConnectionError("the database is gone")
+
+    failing.catch_up_missed = database_gone  # type: ignore[method-assign]
+    failing.start()
+    for _ in range(100):
+        if "catch_up_failed" in caplog.messages:
+            break
+        await asyncio.sleep(0.01)
+    (record,) = [r for r in caplog.records if r.getMessage() == "catch_up_failed"]
+    assert record.exc_info is not None and "the database is gone" in caplog.text
+    await failing.stop()
+
+    stuck = schedule_for(chat, RecordingChats(), clock)
+    cancelled = asyncio.Event()
+
+    async def never_ending() -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cancelled.set()
+
+    stuck.catch_up_missed = never_ending  # type: ignore[method-assign]
+    stuck.start()
+    await asyncio.sleep(0.05)
+    await asyncio.wait_for(stuck.stop(), 2)
+    assert cancelled.is_set()

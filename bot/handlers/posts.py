@@ -1,17 +1,28 @@
 """The daily leaderboard and the final report, each claimed in the post ledger so that it is
 posted once, whoever asks first: the scheduler, a second instance, or an admin."""
 
+import dataclasses
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot.charts import team_ranking_png
 from bot.commands import AdminFinish, AdminPost
 from bot.config import Config
 from bot.handlers import format
 from bot.handlers.context import Context
 from bot.handlers.standings import competition_ranks, headcount, kinds_table, season_so_far
-from bot.replies import Attachment, Heading, Reply, Table, Text, ToAnnouncementChats, say
+from bot.replies import (
+    Chart,
+    Example,
+    Heading,
+    LedgerPost,
+    Reply,
+    Table,
+    Text,
+    ToAnnouncementChats,
+    ToParticipant,
+    say,
+)
 from storage import charity_vote as outcomes
 from storage import repository as repo
 from storage.models import Participant, PhotoEntry
@@ -27,10 +38,23 @@ def final_report_key(season_id: int) -> str:
     return f"{season_id}:final-report"
 
 
+def leaderboard_post(season_id: int, day: date) -> LedgerPost:
+    return LedgerPost(
+        leaderboard_key(season_id, day), "leaderboard", "today's leaderboard", "admin post"
+    )
+
+
+def final_report_post(season_id: int) -> LedgerPost:
+    return LedgerPost(
+        final_report_key(season_id), "final_report", "the final report", "admin finish"
+    )
+
+
 def claim_leaderboard(
     session: Session, config: Config, season_id: int, day: date, now: datetime
 ) -> Reply | None:
-    """The day's leaderboard if this caller is the first to claim it, else None."""
+    """The day's leaderboard if this caller is the first to claim it, else None. Its chart is
+    left undrawn: the outbox draws it once the claim has committed."""
     if not repo.claim_post(session, season_id, leaderboard_key(season_id, day), now):
         return None
     return leaderboard(session, config, season_id, day)
@@ -51,16 +75,16 @@ def leaderboard(session: Session, config: Config, season_id: int, day: date) -> 
     days = (season.end - season.start).days + 1
     title = f"{season.name}: day {day_number} of {days}"
     teams = repo.top_teams(session, season_id, TOP)
-    chart = team_ranking_png(title, [(team.name, team.total_m / 1000) for team in teams])
+    bars = tuple((team.name, team.total_m / 1000) for team in teams)
     return Reply(
         (
             Heading(title),
             _so_far(session, config, season_id),
             *_top_tables(session, season_id),
-            Attachment(f"leaderboard-{day.isoformat()}.png", chart, "image/png"),
+            Chart(f"leaderboard-{day.isoformat()}.png", title, bars),
         ),
         ToAnnouncementChats(),
-        post_key=leaderboard_key(season_id, day),
+        post=leaderboard_post(season_id, day),
     )
 
 
@@ -98,7 +122,7 @@ def final_report(session: Session, config: Config, season_id: int) -> Reply:
             *photo_winner,
         ),
         ToAnnouncementChats(),
-        post_key=final_report_key(season_id),
+        post=final_report_post(season_id),
     )
 
 
@@ -111,7 +135,7 @@ def post_leaderboard_now(ctx: Context, _command: AdminPost) -> list[Reply]:
     if reply is None:
         return [say(_already("Today's leaderboard", ctx, leaderboard_key(ctx.season_id, today)))]
     repo.audit(ctx.session, ctx.season_id, ctx.participant.id, "post", today.isoformat(), ctx.now)
-    return [reply, say("Posting today's leaderboard to the announcement chats.")]
+    return _posting(ctx, reply, leaderboard_post(ctx.season_id, today))
 
 
 def post_final_report_now(ctx: Context, _command: AdminFinish) -> list[Reply]:
@@ -119,7 +143,49 @@ def post_final_report_now(ctx: Context, _command: AdminFinish) -> list[Reply]:
     if reply is None:
         return [say(_already("The final report", ctx, final_report_key(ctx.season_id)))]
     repo.audit(ctx.session, ctx.season_id, ctx.participant.id, "finish", "final report", ctx.now)
-    return [reply, say("Posting the final report to the announcement chats.")]
+    return _posting(ctx, reply, final_report_post(ctx.season_id))
+
+
+def _posting(ctx: Context, reply: Reply, post: LedgerPost) -> list[Reply]:
+    """The admin is told now that the post is on its way, and later, by a direct message
+    from the outbox, where it arrived."""
+    post = dataclasses.replace(post, report_to=((ctx.incoming.platform, ctx.incoming.user_id),))
+    return [
+        say(f"Posting {post.name} to the announcement chats now; I'll tell you how it went."),
+        dataclasses.replace(reply, post=post),
+    ]
+
+
+def delivery_notice(
+    post: LedgerPost, reached: int, chats: int, missed: list[str], recorded: bool = True
+) -> Reply:
+    """What the admin who asked for a post learns once it went: where it arrived, and, when
+    it arrived nowhere, whether it may be posted again. `missed` says why, chat by chat;
+    `recorded` is False when the ledger could not be updated."""
+    why = f" ({'; '.join(missed)})" if missed else ""
+    if reached == 0 and recorded:
+        parts: tuple[Text | Example, ...] = (
+            Text(
+                f"{_capitalised(post.name)} reached no chat{why}; nothing was recorded, "
+                "so it can be posted again."
+            ),
+            Example(post.command, "Try again"),
+        )
+    elif reached == 0:
+        parts = (
+            Text(
+                f"{_capitalised(post.name)} reached no chat{why}, and the database could not "
+                "be updated, so it still counts as posted."
+            ),
+        )
+    else:
+        noun = "chat" if chats == 1 else "chats"
+        parts = (Text(f"Posted {post.name} to {reached} of {chats} {noun}{why}."),)
+    return Reply(parts, ToParticipant(post.report_to))
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _already(what: str, ctx: Context, key: str) -> str:

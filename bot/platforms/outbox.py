@@ -1,21 +1,40 @@
 """Replies that leave the caller's conversation: announcements and direct notices.
 
 Each platform adapter sends its caller's replies itself and hands the others here; the outbox
-sends them to every announcement chat and every account, on whichever platform it is. Each
-step (the text, then each file) is retried on its own, so a failed chart upload never posts
-the text twice; a send that may have happened (a time-out) is resent only when the platform
-can tell that it did not.
+draws their charts, then sends them to every announcement chat and every account, on
+whichever platform it is. Each step (the text, then each file) is retried on its own, so a
+failed chart upload never posts the text twice; a send that may have happened (a time-out) is
+resent only when the platform can tell that it did not; a chat that refuses for good is not
+tried again. A ledger post is recorded as sent once it reached a chat, or given back when it
+reached none, and the admin who asked for it is told which.
 """
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
+from bot import charts
 from bot.config import Config
-from bot.replies import Attachment, Reply, ToAnnouncementChats, ToCaller, ToParticipant
+from bot.handlers.posts import delivery_notice
+from bot.metrics import OUTBOX_SENDS, POSTS
+from bot.replies import (
+    Attachment,
+    Chart,
+    LedgerPost,
+    Reply,
+    ToAnnouncementChats,
+    ToCaller,
+    ToParticipant,
+)
 
 log = logging.getLogger(__name__)
+Result = TypeVar("Result")
+# A platform asking for a longer pause still gets its retry after this long: a post an hour
+# late is worse than one more refusal.
+LONGEST_WAIT_S = 60.0
 
 
 class MaybeSent(Exception):
@@ -47,7 +66,8 @@ class Sender(Protocol):
         ...
 
     async def post_text(self, chat_id: str, reply: Reply) -> None:
-        """Everything but the files; raises MaybeSent when the outcome is unknown."""
+        """Everything but the files; raises MaybeSent when the outcome is unknown,
+        Undeliverable when the platform refuses for good, RetryLater when rate limited."""
         ...
 
     async def post_file(self, chat_id: str, attachment: Attachment) -> None: ...
@@ -57,17 +77,42 @@ class Sender(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """How one reply went to one chat or account."""
+
+    platform: str
+    target: str
+    reached: bool
+    why_not: str = ""
+
+    def describe(self) -> str:
+        return f"{self.platform.capitalize()} {self.target}: {self.why_not}"
+
+
+class NotSent(Exception):
+    """A step that did not happen, and why; `for_good` when no later try can help."""
+
+    def __init__(self, why: str, for_good: bool = False) -> None:
+        super().__init__(why)
+        self.why = why
+        self.for_good = for_good
+
+
 class Outbox:
     def __init__(
         self,
         config: Config,
-        on_posted: Callable[[str], Awaitable[None]] | None = None,
-        attempts: int = 6,
+        record_post: Callable[[str, bool], Awaitable[None]] | None = None,
+        attempts: int = 3,
         first_backoff_s: float = 1.0,
     ) -> None:
+        """`record_post(key, reached)` records a ledger post as sent, or gives its claim
+        back when it reached no chat. The SDKs already retry what they can, so a step gets
+        only `attempts` more."""
         self.config = config
         self.senders: dict[str, Sender] = {}
-        self.on_posted = on_posted
+        self.record_post = record_post
         self.attempts = attempts
         self.first_backoff_s = first_backoff_s
         self.backlog = 0  # replies being delivered now
@@ -87,50 +132,92 @@ class Outbox:
                 return 0
         self.backlog += 1
         try:
-            sent = await asyncio.gather(
+            reply = await self._drawn(reply)
+            arrivals = await asyncio.gather(
                 *(self._send(platform, chat, direct, reply) for platform, chat, direct in targets)
             )
         finally:
             self.backlog -= 1
-        if reply.post_key is not None and self.on_posted is not None and all(sent):
-            await self.on_posted(reply.post_key)
-        return sum(sent)
+        if reply.post is not None:
+            await self._settle(reply.post, arrivals)
+        return sum(arrival.reached for arrival in arrivals)
 
-    async def _send(self, platform: str, target: str, direct: bool, reply: Reply) -> bool:
+    async def _drawn(self, reply: Reply) -> Reply:
+        """The reply with its charts drawn, in a worker thread: the loop and the database
+        are free meanwhile. A chart that fails to draw is left out, not the post."""
+        if not any(isinstance(part, Chart) for part in reply.parts):
+            return reply
+        parts = [
+            await self._draw(part) if isinstance(part, Chart) else part for part in reply.parts
+        ]
+        return dataclasses.replace(reply, parts=tuple(part for part in parts if part is not None))
+
+    @staticmethod
+    async def _draw(chart: Chart) -> Attachment | None:
+        try:
+            png = await asyncio.to_thread(charts.team_ranking_png, chart.title, list(chart.bars))
+        except Exception:
+            log.exception("chart_failed", extra={"filename": chart.filename})
+            return None
+        return Attachment(chart.filename, png, "image/png")
+
+    async def _send(self, platform: str, target: str, direct: bool, reply: Reply) -> Arrival:
         sender = self.senders.get(platform)
         if sender is None:
             log.warning("no_sender_for_platform", extra={"platform": platform, "target": target})
-            return False
+            return Arrival(platform, target, False, "not connected")
         where = {"platform": platform, "target": target}
-        chat = target
-        if direct:
-            opened = await self._step(lambda: sender.open_direct(target), where)
-            if opened is None:
-                return False
-            chat = opened
 
         async def already_there() -> bool | None:
             return await sender.was_posted(chat, reply.post_key) if reply.post_key else None
 
-        if await self._step(lambda: sender.post_text(chat, reply), where, already_there) is None:
-            return False
+        try:
+            chat = target
+            if direct:
+                opened = await self._step(lambda: sender.open_direct(target), where)
+                if opened is None:
+                    return Arrival(platform, target, False, "no direct chat")
+                chat = opened
+            await self._step(lambda: sender.post_text(chat, reply), where, already_there)
+        except NotSent as failure:
+            return Arrival(platform, target, False, failure.why)
         for part in reply.parts:
             if isinstance(part, Attachment):
-                await self._step(lambda part=part: sender.post_file(chat, part), where)
-        return True
+                try:
+                    await self._step(lambda part=part: sender.post_file(chat, part), where)
+                except NotSent as failure:
+                    if failure.for_good:
+                        break
+        return Arrival(platform, target, True)
 
     async def _step(
         self,
-        send: Callable[[], Awaitable[object]],
+        send: Callable[[], Awaitable[Result]],
         where: dict[str, str],
         already_there: Callable[[], Awaitable[bool | None]] | None = None,
-    ) -> object | None:
-        """One send, retried with growing pauses (the SDKs already wait out rate limits);
-        the send's result, True when it may have happened, None when it surely did not."""
+    ) -> Result | None:
+        """One send, retried after a pause (the platform's own, for a rate limit; else a
+        growing one); its result, None when it may have happened. Raises NotSent when it
+        surely did not."""
+        platform = where["platform"]
+        why = ""
         for attempt in range(1, self.attempts + 1):
+            pause = self.first_backoff_s * 2 ** (attempt - 1)
             try:
                 result = await send()
-                return True if result is None else result
+                OUTBOX_SENDS.labels(platform, "sent").inc()
+                return result
+            except Undeliverable as refusal:
+                OUTBOX_SENDS.labels(platform, "undeliverable").inc()
+                log.warning("delivery_undeliverable", extra={**where, "reason": refusal.reason})
+                raise NotSent(refusal.reason, for_good=True) from refusal
+            except RetryLater as limit:
+                why = "rate limited"
+                pause = min(max(limit.seconds, 0.0), LONGEST_WAIT_S)
+                log.warning(
+                    "delivery_rate_limited",
+                    extra={**where, "attempt": attempt, "retry_after_s": limit.seconds},
+                )
             except MaybeSent:
                 there = await already_there() if already_there is not None else None
                 if there is not False:
@@ -139,13 +226,33 @@ class Outbox:
                         "delivery_outcome_unknown" if there is None else "delivery_confirmed_late",
                         extra=where,
                     )
-                    return True
+                    OUTBOX_SENDS.labels(platform, "sent").inc()
+                    return None
+                why = "timed out"
             except Exception as error:
-                log.warning(
-                    "delivery_failed",
-                    extra={**where, "attempt": attempt, "error": type(error).__name__},
-                )
+                why = type(error).__name__
+                log.warning("delivery_failed", extra={**where, "attempt": attempt, "error": why})
             if attempt < self.attempts:
-                await asyncio.sleep(self.first_backoff_s * 2 ** (attempt - 1))
-        log.error("delivery_given_up", extra=where)
-        return None
+                OUTBOX_SENDS.labels(platform, "retried").inc()
+                await asyncio.sleep(pause)
+        OUTBOX_SENDS.labels(platform, "failed").inc()
+        log.error("delivery_given_up", extra={**where, "attempts": self.attempts, "error": why})
+        raise NotSent(f"{why}, {self.attempts} tries")
+
+    async def _settle(self, post: LedgerPost, arrivals: list[Arrival]) -> None:
+        """Record the post as sent, or give its claim back when it reached no chat; then
+        tell the admin who asked for it."""
+        reached = sum(arrival.reached for arrival in arrivals)
+        missed = [arrival.describe() for arrival in arrivals if not arrival.reached]
+        recorded = True
+        if self.record_post is not None:
+            try:
+                await self.record_post(post.key, reached > 0)
+            except Exception:
+                log.exception("post_not_recorded", extra={"key": post.key, "chats": reached})
+                recorded = False
+        POSTS.labels(post.kind, "made" if reached else "failed").inc()
+        if not reached:
+            log.error("post_reached_no_chat", extra={"kind": post.kind, "key": post.key})
+        if post.report_to:
+            await self.deliver(delivery_notice(post, reached, len(arrivals), missed, recorded))
