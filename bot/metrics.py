@@ -1,7 +1,7 @@
 """What `/metrics` serves, in the Prometheus text format: counts and latencies by kind, never
 a name, an id or a message."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 COMMANDS = Counter(
     "challenge_commands_total",
@@ -27,12 +27,27 @@ OUTBOX_SENDS = Counter(
 )
 POSTS = Counter(
     "challenge_posts_total",
-    "Ledger posts (leaderboard, final report), by kind and outcome "
-    "(made, skipped, failed).",
+    "Ledger posts (leaderboard, final report), by kind and outcome (made, skipped, failed).",
     ["kind", "outcome"],
 )
 DATABASE_ERRORS = Counter(
     "challenge_database_errors_total",
     "Database errors met while answering (the server unreachable, a lock not granted in time).",
     ["kind"],
+)
+
+# Set from the running bot at each scrape of /metrics.
+OUTBOX_BACKLOG = Gauge(
+    "challenge_outbox_backlog",
+    "Replies (posts, notices) being delivered by the outbox now.",
+)
+ADAPTER_WAITING = Gauge(
+    "challenge_adapter_waiting_updates",
+    "Updates received from the platform and not yet answered, by platform.",
+    ["platform"],
+)
+ADAPTER_LAST_PROCESSED = Gauge(
+    "challenge_adapter_last_processed_timestamp_seconds",
+    "When the platform's adapter last finished an update (Unix time), by platform.",
+    ["platform"],
 )
