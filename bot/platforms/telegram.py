@@ -9,8 +9,9 @@ import asyncio
 import hmac
 import logging
 from collections import OrderedDict
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,11 +32,19 @@ from telegram import (
     User,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import Forbidden, InvalidToken, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
@@ -46,8 +55,9 @@ from bot.config import Config, ConfigError
 from bot.domain.images import MAX_BYTES
 from bot.handlers.dispatch import Dispatcher
 from bot.handlers.help import ADMINS, EVERYONE
+from bot.health import AdapterHealth
 from bot.messages import Incoming, IncomingImage
-from bot.platforms.outbox import MaybeSent, Outbox
+from bot.platforms.outbox import MaybeSent, Outbox, RetryLater, Undeliverable
 from bot.platforms.web import WebServer
 from bot.render.telegram import keyboard, to_messages
 from bot.replies import Attachment, Button, Buttons, Example, Reply, Text, ToCaller, to_caller
@@ -57,6 +67,9 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 POLL_TIMEOUT_S = 30
 SEEN_DELIVERIES = 10_000
 SEND_RETRIES = 3
+# Updates handled at once: one person's wait (a slow photo, a busy database) holds up no one
+# else's, while each person's own updates still run one after another.
+CONCURRENT_UPDATES = 256
 TOAST_MAX_CHARS = 200
 PHOTO_COMMAND = "photo"
 CONFIRM_DATA = "photo-confirm"
@@ -108,14 +121,55 @@ def admin_command() -> BotCommand:
     return BotCommand("admin", f"admin tools: {subcommands}")
 
 
-def build_application(config: Config, token: str) -> Application:
-    """The Application at `[telegram] base_url`, waiting out 429s; polling needs an Updater."""
+class InOrderPerPerson(BaseUpdateProcessor):
+    """Updates run concurrently, but each person's one after another, in the order Telegram
+    sent them; every update counts in the adapter's health from its arrival to its end."""
+
+    def __init__(self, health: AdapterHealth) -> None:
+        super().__init__(CONCURRENT_UPDATES)
+        self.health = health
+        self._queues: dict[int, tuple[asyncio.Lock, int]] = {}  # person: (turn, updates)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        person = _person(update)
+        with self.health.update():
+            if person is None:
+                await coroutine
+                return
+            turn, count = self._queues.get(person, (asyncio.Lock(), 0))
+            self._queues[person] = (turn, count + 1)
+            try:
+                async with turn:
+                    await coroutine
+            finally:
+                turn, count = self._queues[person]
+                if count == 1:
+                    del self._queues[person]
+                else:
+                    self._queues[person] = (turn, count - 1)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to let go of."""
+
+
+def _person(update: object) -> int | None:
+    user = update.effective_user if isinstance(update, Update) else None
+    return user.id if user is not None else None
+
+
+def build_application(config: Config, token: str, health: AdapterHealth) -> Application:
+    """The Application at `[telegram] base_url`, waiting out 429s, taking updates concurrently
+    in each person's order; polling needs an Updater."""
     builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(config.telegram.base_url)
         .base_file_url(config.telegram.base_file_url)
         .rate_limiter(AIORateLimiter(max_retries=SEND_RETRIES))
+        .concurrent_updates(InOrderPerPerson(health))
         .job_queue(None)
     )
     if config.telegram.mode == "webhook":
@@ -131,7 +185,8 @@ class TelegramAdapter:
         self.dispatcher = dispatcher
         self.outbox = outbox
         self.secrets = secrets
-        self.application = build_application(config, secrets.bot_token)
+        self.health = AdapterHealth(PLATFORM)
+        self.application = build_application(config, secrets.bot_token, self.health)
         # Edited messages and every other update kind match no handler: a command runs once.
         new_message = filters.UpdateType.MESSAGE
         self.application.add_handler(MessageHandler(new_message & filters.TEXT, self._on_message))
@@ -139,6 +194,7 @@ class TelegramAdapter:
             MessageHandler(new_message & (filters.PHOTO | filters.Document.ALL), self._on_image)
         )
         self.application.add_handler(CallbackQueryHandler(self._on_press))
+        self.application.add_error_handler(self._on_error)
         self._seen_deliveries: OrderedDict[str, None] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
         outbox.register(PLATFORM, self)
@@ -160,10 +216,12 @@ class TelegramAdapter:
         else:
             # Starting to poll deletes any webhook first, as getUpdates requires.
             await self.application.updater.start_polling(timeout=POLL_TIMEOUT_S)
+        self.health.state = "running"
         log.info("telegram_started", extra={"mode": telegram.mode, "bot": self.username})
 
     async def stop(self) -> None:
         """Stop taking updates, finish the replies in flight, close the connections."""
+        self.health.state = "stopped"
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
@@ -212,8 +270,18 @@ class TelegramAdapter:
         except (ValueError, TypeError, KeyError, AttributeError):
             log.warning("telegram_webhook_bad_update")
             return web.Response(status=400)
-        await self.application.process_update(update)
+        application = self.application
+        await application.update_processor.process_update(
+            update, application.process_update(update)
+        )
         return web.Response()
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The one place an update's unexpected failure is logged: its kind, never its text."""
+        kind = type(update).__name__
+        if isinstance(update, Update):
+            kind = "callback_query" if update.callback_query else "message"
+        log.error("telegram_update_failed", extra={"kind": kind}, exc_info=context.error)
 
     # -- incoming ----------------------------------------------------------------------------
 
@@ -440,20 +508,37 @@ class TelegramAdapter:
         return user_id
 
     async def post_text(self, chat_id: str, reply: Reply) -> None:
-        try:
-            await self._send_texts(chat_id, [reply])
-        except TimedOut as error:
-            raise _maybe_sent(error) from error
+        await _as_outbox_sees_it(self._send_texts(chat_id, [reply]))
 
     async def post_file(self, chat_id: str, attachment: Attachment) -> None:
-        try:
-            await self._send_file(chat_id, attachment)
-        except TimedOut as error:
-            raise _maybe_sent(error) from error
+        await _as_outbox_sees_it(self._send_file(chat_id, attachment))
 
     async def was_posted(self, chat_id: str, post_key: str) -> bool | None:
         """The Bot API cannot read a chat's history: never known."""
         return None
+
+
+# Refusals that no retry can change: the chat is gone, or the bot may not write there.
+LASTING_REFUSALS = ("chat not found", "not enough rights", "have no rights", "bot was kicked")
+
+
+async def _as_outbox_sees_it(send: Awaitable[None]) -> None:
+    """A send whose failure says what the outbox should do: try later, never, or check."""
+    try:
+        await send
+    except TimedOut as error:
+        raise _maybe_sent(error) from error
+    except Forbidden as error:
+        raise Undeliverable(error.message) from error
+    except BadRequest as error:
+        if any(phrase in error.message.lower() for phrase in LASTING_REFUSALS):
+            raise Undeliverable(error.message) from error
+        raise
+    except RetryAfter as error:
+        wait = error.retry_after
+        raise RetryLater(
+            wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        ) from error
 
 
 def _maybe_sent(error: TimedOut) -> Exception:
