@@ -49,9 +49,9 @@ from bench import dataset
 from bench.bare_bolt import BareBolt
 from bench.slash_commands import BOT_TOKEN, SIGNING_SECRET, Run, Slash, SlashClient, run
 from bench.timing import Stopwatch, memory_mb, percentile
+from bot import charts
 from bot.app import RunningBot, Secrets, start_bot
 from bot.config import Config, load_config
-from bot import charts
 from bot.log_format import configure_logging
 from bot.platforms.slack import SlackAdapter
 from storage import repository as repo
