@@ -113,7 +113,9 @@ UNKNOWN_PERSON = SlackPerson(None, None)
 
 def is_signed(secret: bytes, body: bytes, headers: Mapping[str, str], now: float) -> bool:
     """Slack's v0 signature of the raw body, made at most `MAX_REQUEST_AGE_S` from `now`;
-    reads nothing but the two headers, and compares in constant time."""
+    reads nothing but the two headers, and compares in constant time. (slack_sdk's
+    SignatureVerifier raises on a body that is not UTF-8 or a timestamp that is not a number,
+    which anyone can send.)"""
     stamp = headers.get("X-Slack-Request-Timestamp", "")
     if not TIMESTAMP.fullmatch(stamp) or abs(now - int(stamp)) > MAX_REQUEST_AGE_S:
         return False
