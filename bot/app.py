@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from bot.config import Config, ConfigError
 from bot.handlers.dispatch import Clock, Dispatcher, utc_now
+from bot.health import BotHealth, DatabaseProbe
 from bot.platforms.outbox import Outbox
 from bot.platforms.web import WebServer
 from bot.schedule import PostSchedule
@@ -135,6 +136,12 @@ async def start_bot(
             TelegramSecrets(secrets.telegram_bot_token, secrets.telegram_webhook_secret),
         )
         bot.adapters.append(telegram)
+    server.health = BotHealth(
+        adapters=[adapter.health for adapter in bot.adapters],
+        database=DatabaseProbe(engine),
+        next_runs=schedule.next_runs,
+        backlog=lambda: outbox.backlog,
+    )
     try:
         started = []
         for adapter in bot.adapters:
