@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import commands as c
@@ -134,11 +134,8 @@ class Dispatcher:
         except NoTurn:
             log.warning("command_deadline_passed", extra={"kind": kind})
             replies = [BUSY]
-        except SQLAlchemyError as error:
-            # The batch that met it was logged where it failed.
-            metrics.DATABASE_ERRORS.labels(type(error).__name__).inc()
-            replies = [BUSY]
         except Exception:
+            # A bug in a batch's write: logged once for the batch, where it failed.
             replies = [SORRY]
         metrics.COMMANDS.labels(kind, _outcome(command, replies)).inc()
         metrics.COMMAND_SECONDS.labels(kind).observe(time.perf_counter() - started)
@@ -158,9 +155,20 @@ class Dispatcher:
         if engine.dialect.name != "postgresql":
             return _LogWriter(loop, Batcher(lambda logs: asyncio.to_thread(self.log_many, logs)))
         database = LoopDatabase(engine.url, PARALLEL_POSTGRESQL_BATCHES)
+
+        async def write(logs: list[activities.LogRequest]) -> list[list[Reply]]:
+            try:
+                return await database.run(lambda sessions: self.log_many(logs, sessions))
+            except OperationalError as error:
+                # No connection to be had (the server restarting): nothing was written.
+                log.warning(
+                    "database_unavailable", extra={"error": type(error).__name__, "logs": len(logs)}
+                )
+                metrics.DATABASE_ERRORS.labels(type(error).__name__).inc()
+                return [[BUSY] for _ in logs]
+
         batches: Batcher[activities.LogRequest, list[Reply]] = Batcher(
-            lambda logs: database.run(lambda sessions: self.log_many(logs, sessions)),
-            parallel=PARALLEL_POSTGRESQL_BATCHES,
+            write, parallel=PARALLEL_POSTGRESQL_BATCHES
         )
         return _LogWriter(loop, batches, database)
 
