@@ -77,9 +77,10 @@ ADMIN_ONLY = (
 
 PARALLEL_POSTGRESQL_BATCHES = 3
 # A command that has not started within this long is answered "busy" and never runs: the
-# person hears back in time (Slack gives up after 3 s) and knows nothing was stored. Once
-# started, it runs to its end, bounded by the database's own time limits.
-COMMAND_DEADLINE_S = 2.0
+# person hears back in time (Slack gives up after 3 s, and a new user's profile may take
+# 0.8 s of that) and knows nothing was stored. Once started, it runs to its end, bounded by
+# the database's own time limits.
+COMMAND_DEADLINE_S = 1.5
 
 SORRY = say("Something went wrong on our side and nothing was changed. Please try again.")
 BUSY = say("The challenge is very busy right now and nothing was changed. Please try again.")
