@@ -1,25 +1,19 @@
 """Logs that arrive together are written together, and each still reads as if it were alone."""
 
-import asyncio
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from bot.commands import parse
 from bot.handlers import activities
 from bot.messages import Incoming
 from bot.render.plain import render
 from storage import logbook
-
-
-@pytest.fixture
-async def chat(chat):
-    """The chat, with the connections its event loop's log writer opened closed at the end."""
-    yield chat
-    await chat.dispatcher.close()
+from tests.conftest import ANSWER_DEADLINE_S
 
 
 @pytest.fixture
@@ -35,9 +29,7 @@ def incoming(user: str, text: str, delivery_id: str) -> Incoming:
 
 async def send_together(chat, *messages: tuple[str, str, str]) -> list[str]:
     """Every message answered through the adapters' entry point, all in flight at once."""
-    answers = await asyncio.gather(
-        *(chat.dispatcher.answer(incoming(*message)) for message in messages)
-    )
+    answers = await chat.answer_together(*(incoming(*message) for message in messages))
     return ["\n".join(render(reply) for reply in replies) for replies in answers]
 
 
@@ -123,16 +115,26 @@ async def test_in_one_batch_each_log_gets_its_own_checks(chat, teams):
 
 async def test_a_first_contact_and_a_new_name_are_recorded_within_a_batch(chat, teams):
     renamed = Incoming("console", "bob", "dm-bob", "/log 1 km run", "b1", display_name="Robert")
-    answers = await asyncio.gather(
-        chat.dispatcher.answer(renamed),
-        chat.dispatcher.answer(incoming("erin", "/log 1 km run", "e1")),
-    )
+    answers = await chat.answer_together(renamed, incoming("erin", "/log 1 km run", "e1"))
     assert "Logged #" in render(answers[0][0])
     assert "Join a team first" in render(answers[1][0])
     assert "Robert" in chat.say("alice", "/team")
 
 
-def test_when_a_batch_fails_each_log_is_written_on_its_own(chat, teams, monkeypatch):
+def record_batches(monkeypatch) -> list[list[str]]:
+    """The callers of each batch written from now on, as they are written."""
+    batches: list[list[str]] = []
+    write = activities.log_activities
+
+    def recorded(session, config, season_id, now, requests):
+        batches.append([message.user_id for message, _ in requests])
+        return write(session, config, season_id, now, requests)
+
+    monkeypatch.setattr(activities, "log_activities", recorded)
+    return batches
+
+
+async def test_when_a_batch_fails_each_log_is_written_on_its_own(chat, teams, monkeypatch):
     """A batch-wide failure (say, two instances creating the same account at once) must not
     cost everyone their log: each is tried again alone."""
     whole_batch = activities.log_activities
@@ -143,10 +145,34 @@ def test_when_a_batch_fails_each_log_is_written_on_its_own(chat, teams, monkeypa
         return whole_batch(session, config, season_id, now, requests)
 
     monkeypatch.setattr(activities, "log_activities", fails_for_batches)
-    messages = [incoming(user, "/log 4 km run", f"{user}-1") for user in ("alice", "bob", "carol")]
-    answers = chat.dispatcher.log_many([(message, parse(message.text)) for message in messages])
-    assert all("Logged #" in render(replies[0]) for replies in answers)
+    batches = record_batches(monkeypatch)
+    replies = await send_together(
+        chat, *((user, "/log 4 km run", f"{user}-1") for user in ("alice", "bob", "carol"))
+    )
+    assert all("Logged #" in reply for reply in replies)
     assert chat.activity_count() == 3
+    assert batches == [["alice", "bob", "carol"], ["alice"], ["bob"], ["carol"]]
+
+
+def test_two_people_logging_at_the_same_moment_from_two_threads_share_one_batch(
+    chat, teams, monkeypatch
+):
+    """The chat's messages take the adapters' way: one event loop for them all, where logs
+    that arrive together are written together."""
+    batches = record_batches(monkeypatch)
+    handed_over = chat.loop.handed_over
+    both_arrived = threading.Event()
+    chat.loop.hold(until=both_arrived)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        try:
+            sent = [pool.submit(chat.say, user, "/log 3 km run") for user in ("alice", "bob")]
+            chat.loop.wait_until_handed_over(handed_over + 2)
+        finally:
+            both_arrived.set()
+        replies = [reply.result(timeout=ANSWER_DEADLINE_S) for reply in sent]
+    assert all("Logged #" in reply for reply in replies), replies
+    assert [sorted(batch) for batch in batches] == [["alice", "bob"]]
+    assert "Red Rockets: 6 km" in chat.say("carol", "/team Red Rockets")
 
 
 def test_ranks_asked_together_equal_ranks_asked_one_by_one(chat, teams):

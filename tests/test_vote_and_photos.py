@@ -224,25 +224,22 @@ def test_a_non_admin_cannot_pick_the_winner(members):
 
 
 async def test_the_scheduled_vote_close_announces_the_result(database_url, tmp_path, clock):
-    from bot.startup import open_challenge
-    from tests.conftest import Chat
+    from tests.conftest import open_chat
     from tests.test_schedule import RecordingChats, schedule_for
 
     config = make_config(database_url, tmp_path, schedule={"vote_closes": "2021-07-20 12:00"})
-    dispatcher, engine = open_challenge(config, clock)
-    chat = Chat(dispatcher, engine, clock)
-    chat.say("alice", "/newteam Red Rockets")
-    chat.make_admin("admin")
-    ballot_with(chat, "WWF", "Oxfam")
-    chat.say("admin", "/admin vote open")
-    chat.say("alice", "/vote WWF")
-    chats = RecordingChats()
-    clock.now = datetime(2021, 7, 20, 12, 0, 1, tzinfo=LONDON)
-    assert await schedule_for(chat, chats, clock).close_vote() is True
-    assert await schedule_for(chat, chats, clock).close_vote() is False
+    with open_chat(config, clock) as chat:
+        chat.say("alice", "/newteam Red Rockets")
+        chat.make_admin("admin")
+        ballot_with(chat, "WWF", "Oxfam")
+        chat.say("admin", "/admin vote open")
+        chat.say("alice", "/vote WWF")
+        chats = RecordingChats()
+        clock.now = datetime(2021, 7, 20, 12, 0, 1, tzinfo=LONDON)
+        assert await schedule_for(chat, chats, clock).close_vote() is True
+        assert await schedule_for(chat, chats, clock).close_vote() is False
     (text,) = chats.texts("C0123456789")
     assert "WWF wins and receives the donation." in text
-    engine.dispose()
 
 
 async def test_the_console_enters_a_photo_from_a_file_path(members, config, tmp_path):
