@@ -179,14 +179,9 @@ class Dispatcher:
             await self._log_writer.database.close()
         self._log_writer = None
 
-    def handle(self, incoming: Incoming) -> list[Reply]:
-        return self._handle_parsed(incoming, c.parse(incoming.text))
-
     def _handle_parsed(self, incoming: Incoming, command: c.Command | c.ParseError) -> list[Reply]:
         if isinstance(command, c.ParseError):
             return [say(command.message, example=command.example)]
-        if isinstance(command, c.Log):
-            return self.log_many([(incoming, command)])[0]
         admin = self.is_admin(incoming.platform, incoming.user_id)
         if isinstance(command, ADMIN_ONLY) and not admin:
             return [ADMINS_ONLY]
