@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # How long a transaction waits for this process's SQLite writer turn before giving up.
-WRITER_TURN_TIMEOUT_S = 3.0
+WRITER_TURN_TIMEOUT_S = 1.0
 # PostgreSQL: a server that is down or restarting is noticed in seconds, never waited on.
 POSTGRES_CONNECT_TIMEOUT_S = 3
 POSTGRES_POOL_TIMEOUT_S = 3.0

@@ -122,7 +122,8 @@ def _callers(
     changed = []
     for incoming in incomings:
         account = (incoming.platform, incoming.user_id)
-        name = incoming.display_name or incoming.user_id
+        # No name from the platform (a profile lookup that failed) renames nobody.
+        name = incoming.display_name or ""
         caller = stored.found.get(account)
         if caller is None or (repo.clean_name(name) not in ("", caller.display_name)):
             repo.account_participant(session, *account, name, now)

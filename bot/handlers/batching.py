@@ -74,6 +74,7 @@ class Batcher(Generic[Item, Result]):
                 metrics.LOG_BATCH_SIZE.observe(len(batch))
                 try:
                     results = await self._write([item for item, _ in batch])
+                    answers = list(zip(batch, results, strict=True))
                 except asyncio.CancelledError:
                     for _, future in [*batch, *self._waiting]:
                         future.cancel()
@@ -86,7 +87,7 @@ class Batcher(Generic[Item, Result]):
                         if not future.done():
                             future.set_exception(error)
                     continue
-                for (_, future), result in zip(batch, results, strict=True):
+                for (_, future), result in answers:
                     if not future.done():
                         future.set_result(result)
         finally:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import commands as c
@@ -76,17 +77,25 @@ ADMIN_ONLY = (
 )
 
 PARALLEL_POSTGRESQL_BATCHES = 3
-# A command that has not started within this long is answered "busy" and never runs: the
-# person hears back in time (Slack gives up after 3 s, and a new user's profile may take
-# 0.8 s of that) and knows nothing was stored. Once started, it runs to its end, bounded by
-# the database's own time limits.
-COMMAND_DEADLINE_S = 1.5
+# A command that has not started within this long is answered "busy" and never runs, so the
+# person knows nothing was stored. Slack gives up after 3 s: a new user's profile may take
+# 0.8 s of that, this 1 s, and SQLite's writer turn 1 s more. Once started, a command runs
+# to its end, bounded by the database's own time limits.
+COMMAND_DEADLINE_S = 1.0
 
 SORRY = say("Something went wrong on our side and nothing was changed. Please try again.")
 BUSY = say("The challenge is very busy right now and nothing was changed. Please try again.")
 ADMINS_ONLY = say("Only the challenge admins can do that.", example="help")
 
 Done = TypeVar("Done")
+
+
+def database_away(error: BaseException) -> bool:
+    """A passing failure that says nothing about the command: the server restarting or out of
+    reach, no pooled connection free, or the SQLite writer's turn not granted in time."""
+    if isinstance(error, OperationalError | InterfaceError | PoolTimeout | DatabaseBusy):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 def utc_now() -> datetime:
@@ -136,7 +145,7 @@ class Dispatcher:
             log.warning("command_deadline_passed", extra={"kind": kind})
             replies = [BUSY]
         except Exception:
-            # A bug in a batch's write: logged once for the batch, where it failed.
+            log.exception("command_failed", extra={"kind": kind})
             replies = [SORRY]
         metrics.COMMANDS.labels(kind, _outcome(command, replies)).inc()
         metrics.COMMAND_SECONDS.labels(kind).observe(time.perf_counter() - started)
@@ -160,13 +169,11 @@ class Dispatcher:
         async def write(logs: list[activities.LogRequest]) -> list[list[Reply]]:
             try:
                 return await database.run(lambda sessions: self.log_many(logs, sessions))
-            except OperationalError as error:
+            except Exception as error:
+                if not database_away(error):
+                    raise
                 # No connection to be had (the server restarting): nothing was written.
-                log.warning(
-                    "database_unavailable", extra={"error": type(error).__name__, "logs": len(logs)}
-                )
-                metrics.DATABASE_ERRORS.labels(type(error).__name__).inc()
-                return [[BUSY] for _ in logs]
+                return _busy(logs, error)
 
         batches: Batcher[activities.LogRequest, list[Reply]] = Batcher(
             write, parallel=PARALLEL_POSTGRESQL_BATCHES
@@ -192,14 +199,22 @@ class Dispatcher:
         requests: list[activities.LogRequest],
         sessions: Callable[[], Session] | None = None,
     ) -> list[list[Reply]]:
-        """Logs in one transaction (of `sessions`, or the dispatcher's own); if that fails,
-        each on its own, so that one caller's trouble is not everyone's."""
+        """Logs in one transaction (of `sessions`, or the dispatcher's own); if that fails
+        for one caller's data, each on its own, so that one caller's trouble is not everyone's.
+        A database that is away answers them all "busy" at once: a retry one by one would
+        only wait again, each in turn."""
         sessions = sessions or self.sessions
         if len(requests) > 1:
             try:
                 return self._write_logs(sessions, requests)
             except Exception as error:
-                log.info("log_batch_split", extra={"size": len(requests), "error": repr(error)})
+                if database_away(error):
+                    return _busy(requests, error)
+                # The error's class only: its text carries the SQL and people's values.
+                log.info(
+                    "log_batch_split",
+                    extra={"size": len(requests), "error": type(error).__name__},
+                )
         return [
             self._guarded(
                 incoming, lambda one=(incoming, command): self._write_logs(sessions, [one])[0]
@@ -226,15 +241,9 @@ class Dispatcher:
             except Exception:
                 log.exception("command_failed", extra={"platform": incoming.platform})
                 return [SORRY]
-        except (OperationalError, DatabaseBusy) as error:
-            # Passing: the server restarting, or the writer's turn not granted in time.
-            log.warning(
-                "database_unavailable",
-                extra={"platform": incoming.platform, "error": type(error).__name__},
-            )
-            metrics.DATABASE_ERRORS.labels(type(error).__name__).inc()
-            return [BUSY]
-        except Exception:
+        except Exception as error:
+            if database_away(error):
+                return _busy([incoming], error)[0]
             log.exception("command_failed", extra={"platform": incoming.platform})
             return [SORRY]
 
@@ -244,10 +253,7 @@ class Dispatcher:
             # A known caller's read takes no write lock; a newcomer is recorded first.
             with transaction(self.read_sessions) as session:
                 participant = repo.known_participant(
-                    session,
-                    incoming.platform,
-                    incoming.user_id,
-                    incoming.display_name or incoming.user_id,
+                    session, incoming.platform, incoming.user_id, incoming.display_name or ""
                 )
                 if participant is not None:
                     return self._call(session, incoming, participant, command, admin, now)
@@ -261,7 +267,7 @@ class Dispatcher:
                 session,
                 incoming.platform,
                 incoming.user_id,
-                incoming.display_name or incoming.user_id,
+                incoming.display_name or "",
                 now,
             )
             return self._call(session, incoming, participant, command, admin, now)
@@ -302,15 +308,31 @@ async def _in_worker(work: Callable[[], Done], deadline_s: float) -> Done:
             begun = True
         return work()
 
+    def withdraw() -> bool:
+        nonlocal withdrawn
+        with lock:
+            withdrawn = not begun
+            return withdrawn
+
     running = asyncio.ensure_future(asyncio.to_thread(unless_withdrawn))
     try:
         return await asyncio.wait_for(asyncio.shield(running), deadline_s)  # type: ignore[return-value]
     except TimeoutError:
-        with lock:
-            if not begun:
-                withdrawn = True
-                raise NoTurn() from None
+        if withdraw():
+            raise NoTurn() from None
         return await running  # type: ignore[return-value]
+    except asyncio.CancelledError:
+        withdraw()  # nobody is left to answer: unless it has begun, it never runs
+        raise
+
+
+def _busy(requests: list[Any], error: BaseException) -> list[list[Reply]]:
+    """A "busy" reply for each request that met a database away; one warning for all."""
+    log.warning(
+        "database_unavailable", extra={"error": type(error).__name__, "commands": len(requests)}
+    )
+    metrics.DATABASE_ERRORS.labels(type(error).__name__).inc()
+    return [[BUSY] for _ in requests]
 
 
 def _kind(command: c.Command | c.ParseError) -> str:
