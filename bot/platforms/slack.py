@@ -49,6 +49,8 @@ MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>[\s:,]*")
 SEEN_EVENTS = 10_000
 POST_METADATA = "challenge_post"
 HISTORY_LOOKBACK = 20
+# A photo shared in the DM: a stalled download must not hold the person's command for long.
+DOWNLOAD_TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=5)
 # Slack refuses requests older than this itself; an older one is a replay.
 MAX_REQUEST_AGE_S = 5 * 60
 # A Unix time in seconds, in ASCII digits; anything longer is not a time.
@@ -341,7 +343,8 @@ class SlackAdapter:
             replies = await self._run(incoming)
             if channel:
                 await self._send_ephemerals(channel, user_id, self._messages(to_caller(replies)))
-            await self._after_reply(user_id, replies)
+        # Outside the count: an announcement may wait out a rate limit for a minute.
+        await self._after_reply(user_id, replies)
 
     async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         subtype = event.get("subtype")
@@ -379,7 +382,7 @@ class SlackAdapter:
                     await self.client.chat_postMessage(channel=channel, **message)
             else:
                 await self._send_ephemerals(channel, user_id, messages)
-            await self._after_reply(user_id, replies)
+        await self._after_reply(user_id, replies)
 
     def _seen(self, event_id: str) -> bool:
         """Slack retries an event it thinks was lost; in-process memory of recent ids."""
@@ -477,7 +480,7 @@ class SlackAdapter:
         if size > MAX_BYTES or not self._trusted_file_url(url):
             return IncomingImage(None, size, file.get("name", ""))
         headers = {"Authorization": f"Bearer {self.secrets.bot_token}"}
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession(timeout=DOWNLOAD_TIMEOUT) as session:
             async with session.get(url, headers=headers) as response:
                 response.raise_for_status()
                 content = await response.content.read(MAX_BYTES + 1)

@@ -527,7 +527,9 @@ async def _as_outbox_sees_it(send: Awaitable[None]) -> None:
     try:
         await send
     except TimedOut as error:
-        raise _maybe_sent(error) from error
+        if _left_nothing(error):
+            raise
+        raise MaybeSent() from error
     except Forbidden as error:
         raise Undeliverable(error.message) from error
     except BadRequest as error:
@@ -541,12 +543,10 @@ async def _as_outbox_sees_it(send: Awaitable[None]) -> None:
         ) from error
 
 
-def _maybe_sent(error: TimedOut) -> Exception:
+def _left_nothing(error: TimedOut) -> bool:
     """A time-out before the request left (connecting, or waiting for a free connection)
     surely sent nothing and may be retried; after it left, Telegram may have posted it."""
-    if type(error.__cause__).__name__ in ("ConnectTimeout", "PoolTimeout"):
-        return error
-    return MaybeSent()
+    return type(error.__cause__).__name__ in ("ConnectTimeout", "PoolTimeout")
 
 
 def _markup(replies: list[Reply]) -> InlineKeyboardMarkup | None:
