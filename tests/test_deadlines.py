@@ -76,3 +76,12 @@ def test_a_log_without_a_turn_by_its_deadline_is_refused_and_never_stored(
     assert chat.activity_count() == 1
     assert "bob: 0 km" in chat.say("bob", "/me")
     assert "Logged #2: 7 km walk" in chat.say("bob", "/log 7 km walk")
+
+
+def test_a_platform_that_tells_no_name_renames_nobody(chat):
+    """A profile lookup that failed or timed out gives no name: the person keeps theirs on
+    every board, whether they read or log."""
+    chat.say("alice", "/newteam Red Rockets", display_name="Alice Keller")
+    assert "Alice Keller: 0 km" in chat.say("alice", "/me", display_name=None)
+    assert "Logged #1" in chat.say("alice", "/log 5 km run", display_name=None)
+    assert "Alice Keller (captain)" in chat.say("alice", "/team", display_name=None)
