@@ -320,7 +320,7 @@ async def test_a_bot_killed_mid_burst_keeps_every_log_it_acknowledged(
     database_url: str, tmp_path: Path
 ):
     backend = database_url.split(":", 1)[0]
-    outcome = await kill_mid_burst.run(database_url, backend, requests=150, workdir=tmp_path)
+    outcome = await kill_mid_burst.run(database_url, backend, requests=400, workdir=tmp_path)
     assert outcome.passed, outcome.summary()
 
 
