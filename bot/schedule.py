@@ -8,7 +8,7 @@ repeats one; a post missed while the bot was down is made late, within `catch_up
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.background import Background
 from bot.config import Config
 from bot.handlers.dispatch import Clock
 from bot.handlers.posts import claim_final_report, claim_leaderboard
@@ -50,7 +51,7 @@ class PostSchedule:
         self.clock = clock
         self.zone = config.season.timezone
         self.scheduler = AsyncIOScheduler(timezone=self.zone)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._beside = Background("catch_up_failed")
 
     # -- when ------------------------------------------------------------------------------------
 
@@ -118,15 +119,13 @@ class PostSchedule:
             max_instances=1,
         )
         self.scheduler.start()
-        self._in_background(self.catch_up_missed(), "catch_up_failed")
+        self._beside.start(self.catch_up_missed())
 
     async def stop(self) -> None:
         """Stop the jobs, and cancel and wait for the work started beside them."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._beside.cancel()
 
     def next_runs(self) -> dict[str, str | None]:
         """Each job's next run time (ISO 8601), None for a job that will not run again."""
@@ -135,19 +134,6 @@ class PostSchedule:
             next_run = getattr(job, "next_run_time", None)  # unset until the scheduler starts
             runs[job.id] = next_run.isoformat() if next_run is not None else None
         return runs
-
-    def _in_background(self, work: Coroutine[Any, Any, Any], failure: str) -> None:
-        """Run `work` beside the jobs, kept until it ends, its failure logged as `failure`."""
-        task = asyncio.get_running_loop().create_task(self._logged(work, failure))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    @staticmethod
-    async def _logged(work: Coroutine[Any, Any, Any], failure: str) -> None:
-        try:
-            await work
-        except Exception:
-            log.exception(failure)
 
     # -- the jobs --------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import charts
-from bot.app import Secrets, start_bot
+from bot.app import start_bot
 from bot.platforms.outbox import Outbox, RetryLater
 from bot.replies import Attachment, Reply, Text, ToAnnouncementChats
 from storage.models import PostLedger
@@ -30,12 +30,12 @@ from tests.fakes.flaky_apis import FlakySlackApi, FlakyTelegramApi
 from tests.fakes.platform_requests import SlackRequests, TelegramRequests
 from tests.test_reliability import (
     ALICE,
+    BOTH_SECRETS,
     GROUP,
     LOGGED,
     SIGNING_SECRET,
     SLACK_BOSS,
     SLACK_CHANNEL,
-    SLACK_TOKEN,
     TELEGRAM_TOKEN,
     WEBHOOK_SECRET,
     BothPlatforms,
@@ -63,13 +63,7 @@ async def bot_on_both_platforms(
     config = both_platforms_config(database_url, directory, slack_api.url, telegram_api.url)
     announce = tuple(chat for chat in config.announce if chat.platform in announce_on)
     config = dataclasses.replace(config, announce=announce)
-    secrets = Secrets(
-        slack_bot_token=SLACK_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        telegram_bot_token=TELEGRAM_TOKEN,
-        telegram_webhook_secret=WEBHOOK_SECRET,
-    )
-    bot = await start_bot(config, secrets, clock, outbox_backoff_s=0.05, start_schedule=False)
+    bot = await start_bot(config, BOTH_SECRETS, clock, outbox_backoff_s=0.05, start_schedule=False)
     base = f"http://127.0.0.1:{bot.server.port}"
     try:
         async with aiohttp.ClientSession() as session:

@@ -52,6 +52,12 @@ SIGNING_SECRET = "reliability-signing-secret"
 SLACK_TOKEN = "xoxb-reliability"
 TELEGRAM_TOKEN = "7000001:AAH-reliability"
 WEBHOOK_SECRET = "reliability-webhook-secret"
+BOTH_SECRETS = Secrets(
+    slack_bot_token=SLACK_TOKEN,
+    slack_signing_secret=SIGNING_SECRET,
+    telegram_bot_token=TELEGRAM_TOKEN,
+    telegram_webhook_secret=WEBHOOK_SECRET,
+)
 WEBHOOK_URL = "https://challenge.example.com/telegram/webhook"
 SLACK_CHANNEL = "C0ANNOUNCE"
 GROUP = {"id": -1001234567890, "title": "Summer Challenge", "type": "supergroup"}
@@ -204,13 +210,7 @@ async def both(database_url: str, tmp_path: Path, clock: Clock) -> AsyncIterator
     await slack_api.start()
     await telegram_api.start()
     config = both_platforms_config(database_url, tmp_path, slack_api.url, telegram_api.url)
-    secrets = Secrets(
-        slack_bot_token=SLACK_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        telegram_bot_token=TELEGRAM_TOKEN,
-        telegram_webhook_secret=WEBHOOK_SECRET,
-    )
-    bot = await start_bot(config, secrets, clock, outbox_backoff_s=0.05, start_schedule=False)
+    bot = await start_bot(config, BOTH_SECRETS, clock, outbox_backoff_s=0.05, start_schedule=False)
     base = f"http://127.0.0.1:{bot.server.port}"
     async with aiohttp.ClientSession() as session:
         yield BothPlatforms(

@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from bot.app import RunningBot, Secrets, start_bot
+from bot.background import Background
 from tests.conftest import Clock, enter_photos, make_config
 from tests.fakes.platform_requests import button_press_body, slash_command_body
 from tests.fakes.slack_api import FakeSlackApi, blocks_are_valid, signed_headers
@@ -114,8 +115,9 @@ class SlackDriver:
     async def settle(self) -> None:
         """Wait for the work the bot does after acknowledging."""
         for adapter in self.bot.adapters:
-            while adapter._tasks:
-                await asyncio.gather(*list(adapter._tasks), return_exceptions=True)
+            for work in vars(adapter).values():
+                if isinstance(work, Background):
+                    await work.finish()
 
 
 def reply_text(reply: dict[str, Any]) -> str:

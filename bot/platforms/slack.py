@@ -13,7 +13,7 @@ import math
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +33,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.background import Background
 from bot.config import Config
 from bot.domain.images import MAX_BYTES
 from bot.handlers.dispatch import Dispatcher
@@ -231,7 +232,8 @@ class SlackAdapter:
         self.people: dict[str, SlackPerson] = {}
         self._lookups: dict[str, asyncio.Task[None]] = {}  # users.info in flight, by user
         self._seen_events: OrderedDict[str, None] = OrderedDict()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._replies = Background("slack_send_failed")
+        self._profiles = Background("slack_users_info_failed")
         self._socket_handler: Any = None
         self.app.use(self._refuse_unkeyed)
         # `/log` first: Bolt tries listeners in order, and it is by far the most sent.
@@ -260,10 +262,8 @@ class SlackAdapter:
         if self._socket_handler is not None:
             await self._socket_handler.close_async()
         # A profile nobody waits for any more is not worth holding the shutdown for.
-        for lookup in list(self._lookups.values()):
-            lookup.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._profiles.cancel()
+        await self._replies.finish()
         self.health.state = "stopped"
 
     async def handle_http(self, request: web.Request) -> web.Response:
@@ -325,14 +325,14 @@ class SlackAdapter:
                 await ack()
         if len(messages) > 1:
             channel = command.get("channel_id", "")
-            self._later(self._send_ephemerals(channel, user_id, messages[1:]))
+            self._replies.start(self._send_ephemerals(channel, user_id, messages[1:]))
         if _needs_follow_up(replies):
-            self._later(self._after_reply(user_id, replies))
+            self._replies.start(self._after_reply(user_id, replies))
 
     async def _on_button(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
         """A pressed button sends its command as the presser; the answer is for them only."""
         await ack()
-        self._later(self._answer_button(body, action))
+        self._replies.start(self._answer_button(body, action))
 
     async def _answer_button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         user_id = body["user"]["id"]
@@ -363,7 +363,7 @@ class SlackAdapter:
             log.info("repeated_slack_event", extra={"event_id": event_id})
             return
         # Events are acknowledged at once; the work happens after the ack.
-        self._later(self._answer_event(event, event_id, reply_in_channel))
+        self._replies.start(self._answer_event(event, event_id, reply_in_channel))
 
     async def _answer_event(
         self, event: dict[str, Any], event_id: str, reply_in_channel: bool
@@ -414,7 +414,7 @@ class SlackAdapter:
             return cached
         lookup = self._lookups.get(user_id)
         if lookup is None or lookup.done():
-            lookup = self._later(self._look_up(user_id))
+            lookup = self._profiles.start(self._look_up(user_id))
             self._lookups[user_id] = lookup
         await asyncio.wait([lookup], timeout=PROFILE_DEADLINE_S)
         return self.people.get(user_id, UNKNOWN_PERSON)
@@ -458,20 +458,6 @@ class SlackAdapter:
                         await self._upload(await self._dm_channel(user_id), part)
             else:
                 await self.outbox.deliver(reply)
-
-    def _later(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        """Run `work` in the background: kept until it ends, its failure logged."""
-        task = asyncio.get_running_loop().create_task(self._guarded(work))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
-    @staticmethod
-    async def _guarded(work: Coroutine[Any, Any, None]) -> None:
-        try:
-            await work
-        except Exception:
-            log.exception("slack_send_failed")
 
     async def _download(self, file: dict[str, Any]) -> IncomingImage:
         """A file shared with the bot, fetched with the bot token; not fetched if too big."""

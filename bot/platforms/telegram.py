@@ -9,7 +9,7 @@ import asyncio
 import hmac
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -51,6 +51,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.background import Background
 from bot.config import Config, ConfigError
 from bot.domain.images import MAX_BYTES
 from bot.handlers.dispatch import Dispatcher
@@ -196,7 +197,7 @@ class TelegramAdapter:
         self.application.add_handler(CallbackQueryHandler(self._on_press))
         self.application.add_error_handler(self._on_error)
         self._seen_deliveries: OrderedDict[str, None] = OrderedDict()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._replies = Background("telegram_send_failed")
         outbox.register(PLATFORM, self)
 
     # -- start and stop ----------------------------------------------------------------------
@@ -227,8 +228,7 @@ class TelegramAdapter:
             await updater.stop()
         if self.application.running:
             await self.application.stop()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._replies.finish()
         await self.application.shutdown()
 
     async def _initialize(self) -> None:
@@ -294,7 +294,7 @@ class TelegramAdapter:
         if text is None or self._seen(str(update.update_id)):
             return
         replies = await self._run(user, message.chat_id, text, str(update.update_id))
-        self._later(self._answer(message, user.id, replies))
+        self._replies.start(self._answer(message, user.id, replies))
 
     async def _on_image(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo or file captioned `/photo TITLE` enters it; a bare private photo is offered."""
@@ -309,7 +309,7 @@ class TelegramAdapter:
         if not (entering or offering) or self._seen(str(update.update_id)):
             return
         if offering:
-            self._later(self._answer(message, user.id, [PHOTO_OFFER]))
+            self._replies.start(self._answer(message, user.id, [PHOTO_OFFER]))
             return
         image = await self._fetch(message.photo[-1] if message.photo else message.document)
         replies = (
@@ -317,20 +317,20 @@ class TelegramAdapter:
             if image is None
             else await self._run(user, message.chat_id, text, str(update.update_id), image)
         )
-        self._later(self._answer(message, user.id, replies))
+        self._replies.start(self._answer(message, user.id, replies))
 
     async def _on_press(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button: its data runs as the presser's command; the query is always answered."""
         query = update.callback_query
         delivery_id = f"callback:{query.id}"
         if query.message is None or not query.data or self._seen(delivery_id):
-            self._later(query.answer())
+            self._replies.start(query.answer())
             return
         if query.data.startswith(CONFIRM_DATA):
             await self._confirm(query)
             return
         replies = await self._run(query.from_user, query.message.chat.id, query.data, delivery_id)
-        self._later(self._answer_press(query, replies))
+        self._replies.start(self._answer_press(query, replies))
 
     async def _confirm(self, query: CallbackQuery) -> None:
         """The sender's press enters the photo that the offer answered, as `/photo TITLE` with
@@ -339,19 +339,19 @@ class TelegramAdapter:
         offer = query.message
         photo_message = offer.reply_to_message if isinstance(offer, Message) else None
         if photo_message is None or not photo_message.photo:
-            self._later(query.answer(CONFIRM_GONE))
+            self._replies.start(query.answer(CONFIRM_GONE))
             return
         if photo_message.from_user is None or photo_message.from_user.id != query.from_user.id:
-            self._later(query.answer(CONFIRM_NOT_YOURS))
+            self._replies.start(query.answer(CONFIRM_NOT_YOURS))
             return
         image = await self._fetch(photo_message.photo[-1])
         if image is None:
-            self._later(self._answer_press(query, [FETCH_FAILED]))
+            self._replies.start(self._answer_press(query, [FETCH_FAILED]))
             return
         text = f"{PHOTO_COMMAND} {photo_message.caption or ''}".strip()
         delivery_id = f"callback:{query.id}"
         replies = await self._run(query.from_user, offer.chat.id, text, delivery_id, image)
-        self._later(self._answer_press(query, replies))
+        self._replies.start(self._answer_press(query, replies))
 
     async def _fetch(self, attachment: PhotoSize | Document) -> IncomingImage | None:
         """The file's bytes, or only its size when over the limit; None if Telegram failed."""
@@ -488,18 +488,6 @@ class TelegramAdapter:
             await bot.send_document(
                 chat_id, document=attachment.content, filename=attachment.filename
             )
-
-    def _later(self, work: Coroutine[Any, Any, object]) -> None:
-        task = asyncio.get_running_loop().create_task(self._guarded(work))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    @staticmethod
-    async def _guarded(work: Coroutine[Any, Any, object]) -> None:
-        try:
-            await work
-        except Exception:
-            log.exception("telegram_send_failed")
 
     # -- the outbox's sender ------------------------------------------------------------------
 
