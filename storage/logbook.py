@@ -2,25 +2,20 @@
 commit and, on PostgreSQL, one round trip per kind of statement.
 
 The running totals move here, and only here, whenever an activity is stored or removed. The
-statements run on the session's own driver connection, inside its transaction: they are the
-hot path, and building and running them through SQLAlchemy costs more than the SQL itself.
+statements run through `storage.sqldriver`, on the session's own driver connection inside
+its transaction: they are the hot path, and building and running them through SQLAlchemy
+costs more than the SQL itself.
 """
 
-import json
-import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
-from typing import Any
 
-from sqlalchemy import Dialect
 from sqlalchemy.orm import Session
-from sqlalchemy.util import await_only
 
 from storage.models import Activity, DailyTotal
+from storage.sqldriver import Cursor, Statement, driver_of
 
 KIND_COLUMNS = ("run_m", "walk_m", "cycle_m")
 
@@ -73,10 +68,15 @@ class Recorded:
     team_count: int  # what the team rank is out of
 
 
-# -- the SQL: one text for SQLite and PostgreSQL, `:name` parameters, `{rows}` for the rows --
+# -- the SQL: one text for SQLite and PostgreSQL, `:name` parameters, `{rows}` for the rows,
+# whose columns each statement names, in order, with their PostgreSQL types --
+
+# The rows that look accounts up: `n` numbers them.
+ACCOUNT_ROWS = {"n": "int", "platform": "text", "external_id": "text"}
 
 # SQLite, where a batch holds the one write lock and rows need no locking of their own.
-CALLERS = """
+CALLERS = Statement(
+    """
 WITH wanted(n, platform, external_id) AS ({rows})
 SELECT wanted.n, p.id, p.display_name, p.timezone, t.id, t.name
 FROM wanted
@@ -85,11 +85,14 @@ JOIN participant p ON p.id = a.participant_id
 LEFT JOIN membership m
   ON m.participant_id = p.id AND m.season_id = :season_id AND m.left_at IS NULL
 LEFT JOIN team t ON t.id = m.team_id
-"""
+""",
+    **ACCOUNT_ROWS,
+)
 # PostgreSQL: each caller's participant row locked, in the order of the wanted rows (sorted
 # by account, so that batches never deadlock), each found through the unique indexes: the
 # planner would rather scan and hash every account and participant for a join.
-CALLERS_LOCKED = """
+CALLERS_LOCKED = Statement(
+    """
 WITH wanted(n, platform, external_id) AS ({rows})
 SELECT wanted.n, p.id, p.display_name, p.timezone, t.id, t.name
 FROM wanted
@@ -102,14 +105,21 @@ CROSS JOIN LATERAL (
 LEFT JOIN membership m
   ON m.participant_id = p.id AND m.season_id = :season_id AND m.left_at IS NULL
 LEFT JOIN team t ON t.id = m.team_id
-"""
-CLAIM = """
+""",
+    **ACCOUNT_ROWS,
+)
+CLAIM = Statement(
+    """
 INSERT INTO delivery (key, handled_at) {rows}
 ON CONFLICT (key) DO NOTHING RETURNING key
-"""
+""",
+    key="text",
+    handled_at="timestamptz",
+)
 # The account is looked up once per wanted row (its unique index), never by scanning and
 # hashing every account, which PostgreSQL's planner otherwise prefers.
-RECENT_DAILY = """
+RECENT_DAILY = Statement(
+    """
 WITH wanted(n, platform, external_id) AS ({rows})
 SELECT d.participant_id, d.day, d.kind, d.distance_m
 FROM wanted
@@ -117,18 +127,38 @@ JOIN daily_total d ON d.participant_id = (
   SELECT a.participant_id FROM platform_account a
   WHERE a.platform = wanted.platform AND a.external_id = wanted.external_id)
 WHERE d.season_id = :season_id AND d.day >= :since
-"""
-INSERT_ACTIVITIES = """
+""",
+    **ACCOUNT_ROWS,
+)
+INSERT_ACTIVITIES = Statement(
+    """
 INSERT INTO activity (season_id, participant_id, team_id, kind, distance_m, day, source_key,
                       created_at) {rows}
 RETURNING id, source_key
-"""
-ADD_DAILY = """
+""",
+    season_id="int",
+    participant_id="int",
+    team_id="int",
+    kind="text",
+    distance_m="int",
+    day="date",
+    source_key="text",
+    created_at="timestamptz",
+)
+ADD_DAILY = Statement(
+    """
 INSERT INTO daily_total (season_id, participant_id, day, kind, distance_m) {rows}
 ON CONFLICT (season_id, participant_id, day, kind)
 DO UPDATE SET distance_m = daily_total.distance_m + excluded.distance_m
-"""
-ADD_PERSONAL = """
+""",
+    season_id="int",
+    participant_id="int",
+    day="date",
+    kind="text",
+    distance_m="int",
+)
+ADD_PERSONAL = Statement(
+    """
 INSERT INTO participant_total (season_id, participant_id, run_m, walk_m, cycle_m, total_m) {rows}
 ON CONFLICT (season_id, participant_id) DO UPDATE SET
   run_m = participant_total.run_m + excluded.run_m,
@@ -136,20 +166,40 @@ ON CONFLICT (season_id, participant_id) DO UPDATE SET
   cycle_m = participant_total.cycle_m + excluded.cycle_m,
   total_m = participant_total.total_m + excluded.total_m
 RETURNING participant_id, total_m
-"""
-ADD_CONTRIBUTED = """
+""",
+    season_id="int",
+    participant_id="int",
+    run_m="bigint",
+    walk_m="bigint",
+    cycle_m="bigint",
+    total_m="bigint",
+)
+ADD_CONTRIBUTED = Statement(
+    """
 INSERT INTO team_member_total (team_id, participant_id, total_m) {rows}
 ON CONFLICT (team_id, participant_id)
 DO UPDATE SET total_m = team_member_total.total_m + excluded.total_m
-"""
-ADD_TEAMS = """
+""",
+    team_id="int",
+    participant_id="int",
+    total_m="bigint",
+)
+ADD_TEAMS = Statement(
+    """
 WITH moves(team_id, run_m, walk_m, cycle_m, total_m) AS ({rows})
 UPDATE team SET run_m = team.run_m + moves.run_m, walk_m = team.walk_m + moves.walk_m,
   cycle_m = team.cycle_m + moves.cycle_m, total_m = team.total_m + moves.total_m
 FROM moves WHERE team.id = moves.team_id
 RETURNING team.id, team.total_m
-"""
-SLICES_AHEAD = """
+""",
+    team_id="int",
+    run_m="bigint",
+    walk_m="bigint",
+    cycle_m="bigint",
+    total_m="bigint",
+)
+SLICES_AHEAD = Statement(
+    """
 WITH wanted(of_team, total_m, upper_m) AS ({rows})
 SELECT wanted.of_team, wanted.total_m,
   CASE WHEN wanted.of_team = 1
@@ -161,183 +211,18 @@ SELECT wanted.of_team, wanted.total_m,
             AND p.total_m > wanted.total_m AND p.total_m <= wanted.upper_m)
   END
 FROM wanted
-"""
+""",
+    of_team="int",
+    total_m="bigint",
+    upper_m="bigint",
+)
 # Above every total: the upper bound of the highest slice.
 UNBOUNDED_M = 2**62
 # Below every total (none is negative): "ahead of" it is everyone, so it gives the counts.
 FLOOR_M = -1
-
-
-class _Driver:
-    """The SQL above on the session's driver connection, each step one statement for all its
-    rows: one round trip on PostgreSQL, and no SQLAlchemy work on the hot path."""
-
-    def __init__(self, dialect: Dialect) -> None:
-        self.postgresql = dialect.name == "postgresql"
-        # On an asyncio driver (a LoopDatabase), each wait for the server yields to the loop.
-        self.on_loop = dialect.is_async
-        self.wait: Callable[[Any], Any] = await_only if self.on_loop else _as_is
-        # The columns' own conversions, so that values are stored as SQLAlchemy stores them.
-        self.day = _converter(DailyTotal.__table__.c.day.type, dialect)
-        self.moment = _converter(Activity.__table__.c.created_at.type, dialect)
-        day_type = DailyTotal.__table__.c.day.type.dialect_impl(dialect)
-        self.read_day = day_type.result_processor(dialect, None) or _as_is
-
-    def run(
-        self, session: Session, text: str, rows: Sequence[dict[str, Any]] = (), **shared: Any
-    ) -> list[Any]:
-        """`text` with `{rows}` as its rows, one per dict (all with the same keys, in the
-        same order): one statement for all of them, one round trip on PostgreSQL. Its result
-        rows, if it has any."""
-        return self.results(self.send(session, text, rows, **shared))
-
-    def send(
-        self, session: Session, text: str, rows: Sequence[dict[str, Any]] = (), **shared: Any
-    ) -> Any:
-        """`run` without waiting for the results: the cursor to read them from."""
-        columns = tuple(rows[0]) if rows else ()
-        # On PostgreSQL the rows are one JSON parameter: the text is the same for any number.
-        count = min(len(rows), 1) if self.postgresql else len(rows)
-        statement, before, after = _expanded(text, columns, count, self.postgresql)
-        values = [shared[name] for name in before]
-        if self.postgresql:
-            if rows:
-                values.append(json.dumps(rows, default=_iso))
-        else:
-            values += [row[column] for row in rows for column in columns]
-        values += [shared[name] for name in after]
-        cursor = self._cursor(session)
-        self.wait(cursor.execute(statement, values))
-        return cursor
-
-    def results(self, cursor: Any) -> list[Any]:
-        return self.wait(cursor.fetchall()) if cursor.description is not None else []
-
-    @contextmanager
-    def together(self, session: Session) -> Iterator[None]:
-        """Statements sent inside go to PostgreSQL in one round trip (its pipeline mode);
-        read their results after the block."""
-        if not self.postgresql:
-            yield
-            return
-        pipeline = _driver_connection(session).pipeline()
-        if not self.on_loop:
-            with pipeline:
-                yield
-            return
-        self.wait(pipeline.__aenter__())
-        try:
-            yield
-        except BaseException as error:
-            if not self.wait(pipeline.__aexit__(type(error), error, error.__traceback__)):
-                raise
-        else:
-            self.wait(pipeline.__aexit__(None, None, None))
-
-    def _cursor(self, session: Session) -> Any:
-        """A cursor on the driver connection of the session's transaction; on PostgreSQL one
-        that sends `$1` parameters to the server as they are."""
-        connection = _driver_connection(session)
-        if not self.postgresql:
-            return connection.cursor()
-        from psycopg import AsyncRawCursor, RawCursor
-
-        return AsyncRawCursor(connection) if self.on_loop else RawCursor(connection)
-
-
-@lru_cache(maxsize=1024)
-def _expanded(
-    text: str, columns: tuple[str, ...], count: int, postgresql: bool
-) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
-    """The statement for `count` rows with numbered parameters (`$1` for PostgreSQL, `?1` for
-    SQLite, so that neither driver parses it again), and the shared names numbered before
-    and after the rows' values. SQLite's rows are VALUES, numbered row by row, column by
-    column; PostgreSQL's are one JSON array of objects, so that the statement's text is the
-    same for every batch size and the server parses and plans it once per connection."""
-    if postgresql:
-        types = ", ".join(f"{column} {ROW_TYPES[column]}" for column in columns)
-        rows = f"SELECT * FROM json_to_recordset(:{ROW_MARK}json::json) AS r({types})"
-    else:
-        rows = "VALUES " + ", ".join(
-            "(" + ", ".join(f":{ROW_MARK}{column}" for column in columns) + ")"
-            for _ in range(count)
-        )
-    statement = text.replace("{rows}", rows) if count else text
-    shared: dict[str, int] = {}
-    before: list[str] = []
-    after: list[str] = []
-    numbered = 0
-    rows_seen = False
-
-    def number(match: re.Match[str]) -> str:
-        nonlocal numbered, rows_seen
-        name = match.group(1)
-        if name.startswith(ROW_MARK):
-            numbered += 1
-            position = numbered
-            rows_seen = True
-        elif name in shared:
-            position = shared[name]
-        else:
-            numbered += 1
-            position = shared[name] = numbered
-            (after if rows_seen else before).append(name)
-        return f"{'$' if postgresql else '?'}{position}"
-
-    return _PARAMETER.sub(number, statement), tuple(before), tuple(after)
-
-
-_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
-# The PostgreSQL type of each column that `{rows}` carries, to read it out of the JSON.
-ROW_TYPES = {
-    "n": "int",
-    "platform": "text",
-    "external_id": "text",
-    "key": "text",
-    "handled_at": "timestamptz",
-    "season_id": "int",
-    "participant_id": "int",
-    "team_id": "int",
-    "kind": "text",
-    "distance_m": "int",
-    "day": "date",
-    "source_key": "text",
-    "created_at": "timestamptz",
-    "run_m": "bigint",
-    "walk_m": "bigint",
-    "cycle_m": "bigint",
-    "total_m": "bigint",
-    "of_team": "int",
-    "upper_m": "bigint",
-}
-ROW_MARK = "row__"  # marks the parameters of `{rows}` apart from the shared ones
-_DRIVERS: dict[tuple[str, bool], _Driver] = {}
-
-
-def _driver_connection(session: Session) -> Any:
-    return session.connection().connection.driver_connection
-
-
-def _as_is(value: Any) -> Any:
-    return value
-
-
-def _iso(value: date) -> str:
-    """Days and moments in JSON, as PostgreSQL reads them back."""
-    return value.isoformat()
-
-
-def _converter(column_type: Any, dialect: Dialect) -> Any:
-    convert = column_type.dialect_impl(dialect).bind_processor(dialect)
-    return convert or _as_is
-
-
-def _driver(session: Session) -> _Driver:
-    dialect = session.get_bind().dialect
-    key = (dialect.name, dialect.is_async)
-    if key not in _DRIVERS:
-        _DRIVERS[key] = _Driver(dialect)
-    return _DRIVERS[key]
+# The columns' types, so that values are stored and read as SQLAlchemy stores and reads them.
+DAY = DailyTotal.__table__.c.day.type
+MOMENT = Activity.__table__.c.created_at.type
 
 
 # -- reading what a batch needs ----------------------------------------------------------------
@@ -361,7 +246,7 @@ def claim_and_find(
     now: datetime,
 ) -> tuple[set[str], Callers]:
     """`claim_deliveries` and `callers`, in one round trip."""
-    with _driver(session).together(session):
+    with driver_of(session).together(session):
         claiming = _send_claim(session, keys, now)
         finding = _send_callers(session, season_id, accounts, since)
     return _claimed(session, claiming), _found(session, finding)
@@ -377,49 +262,51 @@ def callers(session: Session, season_id: int, accounts: Iterable[Account], since
     daily totals from `since` on. On PostgreSQL the participants' rows are locked (in
     account order, so that batches never deadlock), serialising each person's logs and
     removals."""
-    with _driver(session).together(session):
+    with driver_of(session).together(session):
         finding = _send_callers(session, season_id, accounts, since)
     return _found(session, finding)
 
 
-def _send_claim(session: Session, keys: Sequence[str], now: datetime) -> Any:
-    driver = _driver(session)
-    handled_at = driver.moment(now)
+def _send_claim(session: Session, keys: Sequence[str], now: datetime) -> Cursor | None:
+    driver = driver_of(session)
+    handled_at = driver.writes(MOMENT)(now)
     rows = [{"key": key, "handled_at": handled_at} for key in dict.fromkeys(keys)]
     return driver.send(session, CLAIM, rows) if rows else None
 
 
-def _claimed(session: Session, claiming: Any) -> set[str]:
+def _claimed(session: Session, claiming: Cursor | None) -> set[str]:
     if claiming is None:
         return set()
-    return {key for (key,) in _driver(session).results(claiming)}
+    return {key for (key,) in driver_of(session).results(claiming)}
 
 
 def _send_callers(
     session: Session, season_id: int, accounts: Iterable[Account], since: date
-) -> tuple[list[Account], Any, Any] | None:
+) -> tuple[list[Account], Cursor, Cursor] | None:
     wanted = sorted(set(accounts))
     if not wanted:
         return None
-    driver = _driver(session)
-    text = CALLERS_LOCKED if driver.postgresql else CALLERS
+    driver = driver_of(session)
+    statement = CALLERS_LOCKED if driver.postgresql else CALLERS
     rows = [
         {"n": n, "platform": platform, "external_id": external_id}
         for n, (platform, external_id) in enumerate(wanted)
     ]
     return (
         wanted,
-        driver.send(session, text, rows, season_id=season_id),
-        driver.send(session, RECENT_DAILY, rows, season_id=season_id, since=driver.day(since)),
+        driver.send(session, statement, rows, season_id=season_id),
+        driver.send(
+            session, RECENT_DAILY, rows, season_id=season_id, since=driver.writes(DAY)(since)
+        ),
     )
 
 
-def _found(session: Session, finding: tuple[list[Account], Any, Any] | None) -> Callers:
+def _found(session: Session, finding: tuple[list[Account], Cursor, Cursor] | None) -> Callers:
     if finding is None:
         return Callers({}, {})
     wanted, callers_cursor, recent_cursor = finding
-    driver = _driver(session)
-    read_day = driver.read_day
+    driver = driver_of(session)
+    read_day = driver.reads(DAY)
     return Callers(
         {wanted[n]: Caller(*caller) for n, *caller in driver.results(callers_cursor)},
         {
@@ -438,8 +325,9 @@ def record_activities(
     """Store activities in order and move every running total by their distances."""
     if not new:
         return []
-    driver = _driver(session)
-    created_at = driver.moment(now)
+    driver = driver_of(session)
+    created_at = driver.writes(MOMENT)(now)
+    day_value = driver.writes(DAY)
     moves = [
         Move(item.participant_id, item.team_id, item.kind, item.day, item.distance_m)
         for item in new
@@ -455,7 +343,7 @@ def record_activities(
                     "team_id": item.team_id,
                     "kind": item.kind,
                     "distance_m": item.distance_m,
-                    "day": driver.day(item.day),
+                    "day": day_value(item.day),
                     "source_key": item.source_key,
                     "created_at": created_at,
                 }
@@ -499,12 +387,12 @@ def move_totals(
 ) -> tuple[dict[int, int], dict[int, int]]:
     """Move the daily, personal, per-member and team totals; one statement per table for all
     the moves. Returns the new season totals of the participants and teams moved."""
-    with _driver(session).together(session):
+    with driver_of(session).together(session):
         moving = _send_moves(session, season_id, moves)
     return _moved_totals(session, *moving)
 
 
-def _send_moves(session: Session, season_id: int, moves: Sequence[Move]) -> tuple[Any, Any]:
+def _send_moves(session: Session, season_id: int, moves: Sequence[Move]) -> tuple[Cursor, Cursor]:
     """The statements of `move_totals`; the cursors with the new personal and team totals."""
     daily: dict[DayKey, int] = defaultdict(int)
     personal: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KIND_COLUMNS, 0))
@@ -517,14 +405,20 @@ def _send_moves(session: Session, season_id: int, moves: Sequence[Move]) -> tupl
         team_kinds[move.team_id][column] += move.delta_m
         contributed[(move.team_id, move.participant_id)] += move.delta_m
 
-    driver = _driver(session)
+    driver = driver_of(session)
+    day_value = driver.writes(DAY)
     # Rows are changed in key order, so that batches written at once never deadlock.
     driver.send(
         session,
         ADD_DAILY,
         [
-            {"season_id": season_id, "participant_id": pid, "day": driver.day(day), "kind": kind}
-            | {"distance_m": delta}
+            {
+                "season_id": season_id,
+                "participant_id": pid,
+                "day": day_value(day),
+                "kind": kind,
+                "distance_m": delta,
+            }
             for (pid, day, kind), delta in sorted(daily.items())
         ],
     )
@@ -532,8 +426,7 @@ def _send_moves(session: Session, season_id: int, moves: Sequence[Move]) -> tupl
         session,
         ADD_PERSONAL,
         [
-            {"season_id": season_id, "participant_id": pid, **kinds}
-            | {"total_m": sum(kinds.values())}
+            {"season_id": season_id, "participant_id": pid, **kinds, "total_m": sum(kinds.values())}
             for pid, kinds in sorted(personal.items())
         ],
     )
@@ -549,7 +442,7 @@ def _send_moves(session: Session, season_id: int, moves: Sequence[Move]) -> tupl
         session,
         ADD_TEAMS,
         [
-            {"team_id": team_id, **kinds} | {"total_m": sum(kinds.values())}
+            {"team_id": team_id, **kinds, "total_m": sum(kinds.values())}
             for team_id, kinds in sorted(team_kinds.items())
         ],
     )
@@ -557,11 +450,11 @@ def _send_moves(session: Session, season_id: int, moves: Sequence[Move]) -> tupl
 
 
 def _moved_totals(
-    session: Session, new_personal: Any, new_teams: Any
+    session: Session, new_personal: Cursor, new_teams: Cursor
 ) -> tuple[dict[int, int], dict[int, int]]:
     # The ORM's copies of these rows (a Team a handler holds) are stale now.
     session.expire_all()
-    driver = _driver(session)
+    driver = driver_of(session)
     return (
         {pid: int(total) for pid, total in driver.results(new_personal)},
         {team_id: int(total) for team_id, total in driver.results(new_teams)},
@@ -594,7 +487,7 @@ def season_ranks(
     only the slice up to the next total asked for, and the slices are added up here: the
     index is walked once, not once per total. A slice from below zero up to the lowest total
     asked for completes the walk, for the counts."""
-    driver = _driver(session)
+    driver = driver_of(session)
     rows = []
     for of_team, totals, counted in ((0, person_totals, count_people), (1, team_totals, True)):
         ascending = sorted({*totals, FLOOR_M} if counted else set(totals))
