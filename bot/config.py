@@ -7,14 +7,15 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, NoReturn
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
+import msgspec
+from msgspec import Meta
+from msgspec.inspect import LiteralType, Metadata, StructType, type_info
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from bot.domain.kinds import ActivityKind
 
@@ -24,6 +25,58 @@ ENVIRONMENT_VARIABLE = "CHALLENGE_CONFIG"
 
 class ConfigError(Exception):
     """A setting is missing or wrong; the message names the file, the key and what was expected."""
+
+
+class _Clock:
+    """A time of day: TOML's own (18:00:00) or a string such as "18:00"."""
+
+    def __init__(self, value: time | str) -> None:
+        self.time = value if isinstance(value, time) else datetime.strptime(value, "%H:%M").time()
+
+
+class _Moment:
+    """A day and time: TOML's own, or a string such as "2021-09-01 18:00" or "2021-09-01T18:00"."""
+
+    def __init__(self, value: datetime | str) -> None:
+        pattern = r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d)?([+-]\d\d:\d\d|Z)?"
+        if isinstance(value, str) and re.fullmatch(pattern, value):
+            value = datetime.fromisoformat(value)
+        if value != "" and not isinstance(value, datetime):
+            raise ValueError(value)
+        self.at = value or None  # "" is no moment
+
+
+def _build(kind: type, value: Any) -> Any:
+    """msgspec's hook for the types it does not know: each is built from its TOML value."""
+    try:
+        return kind(value)
+    except LookupError:  # ZoneInfo's "not found" is a KeyError, which msgspec would not report
+        raise ValueError(value) from None
+
+
+# The value types of config.toml; a description is what an error message says was expected.
+_URL = r"https?://[^/?#\s]"
+_AMOUNT = r"\d+(\.\d+)?"
+_Text = Annotated[str, Meta(pattern=r"\S", description="a non-empty string")]
+_Positive = Annotated[int, Meta(ge=1, description="a positive whole number")]
+_Flag = Annotated[bool, Meta(description="true or false")]
+_Url = Annotated[str, Meta(pattern=f"^{_URL}", description="an http:// or https:// URL")]
+_UrlOrNone = Annotated[
+    str, Meta(pattern=f"^({_URL}|$)", description='an http:// or https:// URL, or ""')
+]
+_Day = Annotated[date, Meta(description="a TOML date such as 2021-07-01, without quotes")]
+_When = Annotated[
+    _Moment, Meta(description='a day and time such as "2021-09-01 18:00", or "" for none')
+]
+
+
+class _Table(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A TOML table: a key it does not declare is refused; a key left out takes its default."""
+
+
+# A section whose TOML values are the values the bot reads is one public _Table. One with values
+# to convert (a Decimal, a path next to config.toml, a moment in the season's zone, ids as text)
+# is a private _Table in the TOML's shape and a public dataclass that `_typed` builds from it.
 
 
 @dataclass(frozen=True)
@@ -39,13 +92,31 @@ class SeasonConfig:
     late_logging_days: int
 
 
-@dataclass(frozen=True)
-class LimitsConfig:
+class _Season(_Table):
+    name: _Text
+    start: _Day
+    end: _Day
+    timezone: Annotated[ZoneInfo, Meta(description='an IANA time zone such as "Europe/London"')]
+    donation_per_km: Annotated[
+        str, Meta(pattern=f"^{_AMOUNT}$", description='a string such as "0.10", not negative')
+    ]
+    currency: Annotated[
+        str, Meta(pattern="^[A-Z]{3}$", description='a three-letter currency code such as "EUR"')
+    ]
+    donation_cap: Annotated[
+        str,
+        Meta(pattern=f"^({_AMOUNT})?$", description='a string such as "26000", or "" for no cap'),
+    ] = ""
+    max_team_size: _Positive = 12
+    late_logging_days: _Positive = 7
+
+
+class LimitsConfig(_Table):
     """The most a participant may log per kind and day, in km."""
 
-    run_km: int = 100
-    walk_km: int = 80
-    cycle_km: int = 400
+    run_km: _Positive = msgspec.field(default=100, name="run")
+    walk_km: _Positive = msgspec.field(default=80, name="walk")
+    cycle_km: _Positive = msgspec.field(default=400, name="cycle")
 
     def max_metres(self, kind: ActivityKind) -> int:
         km = {
@@ -61,7 +132,7 @@ class ScheduleConfig:
     daily_leaderboard: time
     final_report: datetime | None
     vote_closes: datetime | None
-    catch_up_hours: int = 6
+    catch_up_hours: int
 
     def final_report_at(self, season: SeasonConfig) -> datetime:
         """The configured moment, or the day after the season ends at the daily time."""
@@ -71,39 +142,55 @@ class ScheduleConfig:
         return datetime.combine(day_after, self.daily_leaderboard, tzinfo=season.timezone)
 
 
+class _Schedule(_Table):
+    daily_leaderboard: Annotated[_Clock, Meta(description='a time of day such as "18:00"')] = (
+        _Clock("18:00")
+    )
+    final_report: _When = _Moment("")  # none: the day after the season ends, at the daily time
+    vote_closes: _When = _Moment("")  # none: only `admin vote close` closes the vote
+    catch_up_hours: _Positive = 6
+
+
 @dataclass(frozen=True)
 class PhotosConfig:
     media_dir: Path
-    max_per_person: int = 3
+    max_per_person: int
 
 
-@dataclass(frozen=True)
-class DatabaseConfig:
-    url: str
+class _Photos(_Table):
+    media_dir: Annotated[str, Meta(pattern=r"\S", description="a folder path")] = "media"
+    max_per_person: _Positive = 3
 
 
-@dataclass(frozen=True)
-class ServerConfig:
-    host: str
-    port: int
+class DatabaseConfig(_Table):
+    url: Annotated[
+        str,
+        Meta(pattern=r"^[\w+]+://", description='a database URL such as "sqlite:///challenge.db"'),
+    ]
 
 
-@dataclass(frozen=True)
-class SlackConfig:
-    enabled: bool
-    mode: Literal["http", "socket"]
-    command: str
-    api_url: str
-    public_url: str = ""  # where Slack reaches this server; "" for the [server] address
+class ServerConfig(_Table):
+    host: _Text = "127.0.0.1"
+    # Port 0 lets the system pick a free port (tests, several local instances).
+    port: Annotated[int, Meta(ge=0, le=65535, description="a whole number from 0 to 65535")] = 8080
 
 
-@dataclass(frozen=True)
-class TelegramConfig:
-    enabled: bool
-    mode: Literal["polling", "webhook"]
-    base_url: str
-    base_file_url: str
-    webhook_url: str
+class SlackConfig(_Table):
+    enabled: _Flag = False
+    mode: Literal["http", "socket"] = "http"
+    command: Annotated[
+        str, Meta(pattern=r"^/\S+$", description='a slash command such as "/challenge"')
+    ] = "/challenge"
+    api_url: _Url = "https://slack.com/api/"
+    public_url: _UrlOrNone = ""  # where Slack reaches this server; "" for the [server] address
+
+
+class TelegramConfig(_Table):
+    enabled: _Flag = False
+    mode: Literal["polling", "webhook"] = "polling"
+    base_url: _Url = "https://api.telegram.org/bot"
+    base_file_url: _Url = "https://api.telegram.org/file/bot"
+    webhook_url: _UrlOrNone = ""
 
 
 @dataclass(frozen=True)
@@ -112,10 +199,24 @@ class AdminsConfig:
     telegram: frozenset[str]
 
 
+class _Admins(_Table):
+    slack: Annotated[frozenset[_Text], Meta(description='a list such as ["U012AB3CD"]')] = (
+        frozenset()
+    )
+    telegram: Annotated[frozenset[int], Meta(description="a list such as [123456789]")] = (
+        frozenset()
+    )
+
+
 @dataclass(frozen=True)
 class AnnounceChat:
     platform: Literal["slack", "telegram"]
     chat: str
+
+
+class _Announce(_Table):
+    platform: Literal["slack", "telegram"]
+    chat: Annotated[_Text | int, Meta(description="a chat id")]
 
 
 @dataclass(frozen=True)
@@ -135,6 +236,19 @@ class Config:
     def is_admin(self, platform: str, user_id: str) -> bool:
         admins = {"slack": self.admins.slack, "telegram": self.admins.telegram}
         return user_id in admins.get(platform, frozenset())
+
+
+class _Document(_Table, kw_only=True):
+    season: _Season
+    limits: LimitsConfig = LimitsConfig()
+    schedule: _Schedule = _Schedule()
+    photos: _Photos = _Photos()
+    database: DatabaseConfig
+    server: ServerConfig = ServerConfig()
+    slack: SlackConfig = SlackConfig()
+    telegram: TelegramConfig = TelegramConfig()
+    admins: _Admins = _Admins()
+    announce: Annotated[tuple[_Announce, ...], Meta(description="[[announce]] tables")] = ()
 
 
 def config_path(argv_value: str | None, environ: Mapping[str, str]) -> Path:
@@ -162,336 +276,157 @@ def load_config(path: Path) -> Config:
 def parse_config(data: dict[str, Any], path: Path) -> Config:
     """Validate a TOML document already read; relative paths are taken from `path`'s folder."""
     path = path.absolute()
-    _refuse_unknown(path, "", data, [*_DEFAULTS, "announce"])
-    season = _season(_table(path, data, "season"))
+    try:
+        # TOML's dates and times arrive as Python objects: a quoted "2021-07-01" is not a date.
+        document = msgspec.convert(
+            data, _Document, builtin_types=(date, datetime, time), dec_hook=_build
+        )
+    except msgspec.ValidationError as error:
+        raise _explain(path, str(error), data) from None
+    _check(path, document)
+    return _typed(path, document)
+
+
+def _check(path: Path, document: _Document) -> None:
+    """Refuse what a schema cannot say: the rules that tie one key to another."""
+    season, telegram = document.season, document.telegram
+    if season.end < season.start:
+        expected = f"a date on or after season.start ({season.start})"
+        raise _refusal(path, "season.end", expected, season.end)
+    if telegram.enabled and telegram.mode == "webhook" and not telegram.webhook_url:
+        expected = 'the public URL Telegram calls, when mode is "webhook"'
+        raise _refusal(path, "telegram.webhook_url", expected, "")
+    try:
+        make_url(document.database.url)
+    except ValueError:  # a port that is not a number, which the pattern lets through
+        expected = _expected(["database", "url"], "")
+        raise _refusal(path, "database.url", expected, document.database.url) from None
+    for index, entry in enumerate(document.announce):
+        if entry.platform == "slack" and not isinstance(entry.chat, str):
+            expected = 'a chat id in quotes, such as "C0123456789"'
+            raise _refusal(path, f"announce[{index}].chat", expected, entry.chat)
+
+
+def _typed(path: Path, document: _Document) -> Config:
+    """The values the bot reads, from a document that passed the schema and `_check`."""
+    season, schedule, slack = document.season, document.schedule, document.slack
+    zone = season.timezone
+
+    def in_zone(moment: _Moment) -> datetime | None:
+        at = moment.at  # one with an explicit UTC offset is converted to the season's zone
+        if at is None:
+            return None
+        return at.astimezone(zone) if at.tzinfo else at.replace(tzinfo=zone)
+
+    cap = Decimal(season.donation_cap) if season.donation_cap else None
     return Config(
         path=path,
-        season=season,
-        limits=_limits(_table(path, data, "limits")),
-        schedule=_schedule(_table(path, data, "schedule"), season.timezone),
-        photos=_photos(_table(path, data, "photos"), path.parent),
-        database=_database(_table(path, data, "database"), path.parent),
-        server=_server(_table(path, data, "server")),
-        slack=_slack(_table(path, data, "slack")),
-        telegram=_telegram(_table(path, data, "telegram")),
-        admins=_admins(_table(path, data, "admins")),
-        announce=_announce(path, data.get("announce", [])),
+        season=SeasonConfig(
+            **msgspec.structs.asdict(season)
+            | {"donation_per_km": Decimal(season.donation_per_km), "donation_cap": cap}
+        ),
+        limits=document.limits,
+        schedule=ScheduleConfig(
+            daily_leaderboard=schedule.daily_leaderboard.time,
+            final_report=in_zone(schedule.final_report),
+            vote_closes=in_zone(schedule.vote_closes),
+            catch_up_hours=schedule.catch_up_hours,
+        ),
+        photos=PhotosConfig(
+            media_dir=path.parent / document.photos.media_dir,
+            max_per_person=document.photos.max_per_person,
+        ),
+        database=DatabaseConfig(url=_next_to(document.database.url, path.parent)),
+        server=document.server,
+        slack=msgspec.structs.replace(
+            slack,
+            # The Slack SDK joins method names onto this URL, which needs its final slash.
+            api_url=slack.api_url.rstrip("/") + "/",
+            public_url=slack.public_url.rstrip("/"),
+        ),
+        telegram=document.telegram,
+        admins=AdminsConfig(
+            slack=document.admins.slack, telegram=frozenset(map(str, document.admins.telegram))
+        ),
+        announce=tuple(AnnounceChat(chat.platform, str(chat.chat)) for chat in document.announce),
     )
 
 
-_REQUIRED = object()
-
-# Every key a deployment may set, with its default; mirrors the shipped config.toml.
-_DEFAULTS: dict[str, dict[str, Any]] = {
-    "season": {
-        "name": _REQUIRED,
-        "start": _REQUIRED,
-        "end": _REQUIRED,
-        "timezone": _REQUIRED,
-        "donation_per_km": _REQUIRED,
-        "currency": _REQUIRED,
-        "donation_cap": "",
-        "max_team_size": 12,
-        "late_logging_days": 7,
-    },
-    "limits": {"run": 100, "walk": 80, "cycle": 400},
-    "schedule": {
-        "daily_leaderboard": "18:00",
-        "final_report": "",
-        "vote_closes": "",
-        "catch_up_hours": 6,
-    },
-    "photos": {"media_dir": "media", "max_per_person": 3},
-    "database": {"url": _REQUIRED},
-    "server": {"host": "127.0.0.1", "port": 8080},
-    "slack": {
-        "enabled": False,
-        "mode": "http",
-        "command": "/challenge",
-        "api_url": "https://slack.com/api/",
-        "public_url": "",
-    },
-    "telegram": {
-        "enabled": False,
-        "mode": "polling",
-        "base_url": "https://api.telegram.org/bot",
-        "base_file_url": "https://api.telegram.org/file/bot",
-        "webhook_url": "",
-    },
-    "admins": {"slack": [], "telegram": []},
-}
-_ANNOUNCE_KEYS: dict[str, Any] = {"platform": _REQUIRED, "chat": _REQUIRED}
-
-_CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
-_MOMENT_FORMAT = "%Y-%m-%d %H:%M"
-
-
-class _Table:
-    """One TOML table being read: each getter names the dotted key when its value is wrong."""
-
-    def __init__(self, path: Path, prefix: str, values: Mapping[str, Any], defaults: dict):
-        _refuse_unknown(path, f"{prefix}.", values, list(defaults))
-        self.path = path
-        self.prefix = prefix
-        self.values = values
-        self.defaults = defaults
-
-    def fail(self, key: str, expected: str, value: Any = _REQUIRED) -> NoReturn:
-        got = "missing" if value is _REQUIRED else f"got {_show(value)}"
-        raise ConfigError(f"{self.path}: {self.prefix}.{key}: expected {expected} ({got})")
-
-    def raw(self, key: str, expected: str) -> Any:
-        value = self.values.get(key, self.defaults[key])
-        if value is _REQUIRED:
-            self.fail(key, expected)
-        return value
-
-    def blank(self, key: str) -> bool:
-        """Whether an optional setting is the empty string, which means "none"."""
-        return self.values.get(key, self.defaults[key]) == ""
-
-    def text(self, key: str, expected: str = "a non-empty string") -> str:
-        value = self.raw(key, expected)
-        if not isinstance(value, str) or not value.strip():
-            self.fail(key, expected, value)
-        return value
-
-    def flag(self, key: str) -> bool:
-        value = self.raw(key, "true or false")
-        if not isinstance(value, bool):
-            self.fail(key, "true or false", value)
-        return value
-
-    def whole(self, key: str, low: int = 1, high: int | None = None) -> int:
-        expected = f"a whole number from {low} to {high}" if high else "a positive whole number"
-        value = self.raw(key, expected)
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(key, expected, value)
-        if value < low or (high is not None and value > high):
-            self.fail(key, expected, value)
-        return value
-
-    def choice(self, key: str, allowed: tuple[str, ...]) -> Any:
-        expected = " or ".join(json.dumps(option) for option in allowed)
-        value = self.raw(key, expected)
-        if value not in allowed:
-            self.fail(key, expected, value)
-        return value
-
-    def url(self, key: str, expected: str = "an http:// or https:// URL") -> str:
-        value = self.raw(key, expected)
-        if not isinstance(value, str):
-            self.fail(key, expected, value)
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            self.fail(key, expected, value)
-        return value
-
-    def amount(self, key: str, expected: str) -> Decimal:
-        value = self.raw(key, expected)
-        if not isinstance(value, str):
-            self.fail(key, expected, value)
-        try:
-            amount = Decimal(value)
-        except InvalidOperation:
-            self.fail(key, expected, value)
-        if not amount.is_finite() or amount < 0:
-            self.fail(key, f"{expected}, not negative", value)
-        return amount
-
-    def day(self, key: str) -> date:
-        expected = "a TOML date such as 2021-07-01, without quotes"
-        value = self.raw(key, expected)
-        if isinstance(value, datetime) or not isinstance(value, date):
-            self.fail(key, expected, value)
-        return value
-
-    def clock(self, key: str) -> time:
-        expected = 'a time of day such as "18:00"'
-        value = self.raw(key, expected)
-        if isinstance(value, time):
-            return value
-        match = _CLOCK.fullmatch(value) if isinstance(value, str) else None
-        if not match:
-            self.fail(key, expected, value)
-        try:
-            return time(int(match[1]), int(match[2]))
-        except ValueError:
-            self.fail(key, expected, value)
-
-    def moment(self, key: str, zone: ZoneInfo, expected: str) -> datetime:
-        """A day and time in the season's zone (an explicit UTC offset is converted to it)."""
-        value = self.raw(key, expected)
-        if isinstance(value, str):
-            try:
-                value = datetime.strptime(value, _MOMENT_FORMAT)
-            except ValueError:
-                self.fail(key, expected, value)
-        if not isinstance(value, datetime):
-            self.fail(key, expected, value)
-        return value.astimezone(zone) if value.tzinfo else value.replace(tzinfo=zone)
-
-    def zone(self, key: str) -> ZoneInfo:
-        expected = 'an IANA time zone such as "Europe/London"'
-        value = self.raw(key, expected)
-        if not isinstance(value, str) or not value:
-            self.fail(key, expected, value)
-        try:
-            return ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            self.fail(key, expected, value)
-
-    def ids(self, key: str, of: type, example: str) -> frozenset[str]:
-        expected = f"a list such as [{example}]"
-        value = self.raw(key, expected)
-        if not isinstance(value, list):
-            self.fail(key, expected, value)
-        for item in value:
-            if isinstance(item, bool) or not isinstance(item, of) or item == "":
-                self.fail(key, expected, value)
-        return frozenset(str(item) for item in value)
-
-    def path_in(self, key: str, base: Path) -> Path:
-        return base / self.text(key, "a folder path")
-
-
-def _season(table: _Table) -> SeasonConfig:
-    start = table.day("start")
-    end = table.day("end")
-    if end < start:
-        table.fail("end", f"a date on or after season.start ({start})", end)
-    currency = table.text("currency", 'a three-letter currency code such as "EUR"')
-    if not re.fullmatch(r"[A-Z]{3}", currency):
-        table.fail("currency", 'a three-letter currency code such as "EUR"', currency)
-    return SeasonConfig(
-        name=table.text("name"),
-        start=start,
-        end=end,
-        timezone=table.zone("timezone"),
-        donation_per_km=table.amount("donation_per_km", 'a string such as "0.10"'),
-        currency=currency,
-        donation_cap=None
-        if table.blank("donation_cap")
-        else table.amount("donation_cap", 'a string such as "26000", or "" for no cap'),
-        max_team_size=table.whole("max_team_size"),
-        late_logging_days=table.whole("late_logging_days"),
-    )
-
-
-def _limits(table: _Table) -> LimitsConfig:
-    return LimitsConfig(
-        run_km=table.whole("run"), walk_km=table.whole("walk"), cycle_km=table.whole("cycle")
-    )
-
-
-def _schedule(table: _Table, zone: ZoneInfo) -> ScheduleConfig:
-    def moment(key: str) -> datetime | None:
-        expected = 'a day and time such as "2021-09-01 18:00", or "" for none'
-        return None if table.blank(key) else table.moment(key, zone, expected)
-
-    return ScheduleConfig(
-        daily_leaderboard=table.clock("daily_leaderboard"),
-        final_report=moment("final_report"),
-        vote_closes=moment("vote_closes"),
-        catch_up_hours=table.whole("catch_up_hours"),
-    )
-
-
-def _photos(table: _Table, base: Path) -> PhotosConfig:
-    return PhotosConfig(
-        media_dir=table.path_in("media_dir", base),
-        max_per_person=table.whole("max_per_person"),
-    )
-
-
-def _database(table: _Table, base: Path) -> DatabaseConfig:
-    expected = 'a database URL such as "sqlite:///challenge.db"'
-    text = table.text("url", expected)
-    try:
-        url = make_url(text)
-    except ArgumentError:
-        table.fail("url", expected, text)
+def _next_to(text: str, folder: Path) -> str:
+    """A relative SQLite file sits next to config.toml, whatever the working directory."""
+    url = make_url(text)
     in_memory = url.database in (None, "", ":memory:") or url.database.startswith("file:")
     if url.get_backend_name() != "sqlite" or in_memory or Path(url.database).is_absolute():
-        return DatabaseConfig(url=text)
-    # A relative SQLite file sits next to config.toml, whatever the working directory.
-    located = url.set(database=str(base / url.database))
-    return DatabaseConfig(url=located.render_as_string(hide_password=False))
+        return text
+    return url.set(database=str(folder / url.database)).render_as_string(hide_password=False)
 
 
-def _server(table: _Table) -> ServerConfig:
-    # Port 0 lets the system pick a free port (tests, several local instances).
-    return ServerConfig(host=table.text("host"), port=table.whole("port", 0, 65535))
+_SCHEMA = type_info(_Document)
+_MISSING = object()
 
 
-def _slack(table: _Table) -> SlackConfig:
-    command = table.text("command", 'a slash command such as "/challenge"')
-    if not re.fullmatch(r"/\S+", command):
-        table.fail("command", 'a slash command such as "/challenge"', command)
-    api_url = table.url("api_url")
-    return SlackConfig(
-        enabled=table.flag("enabled"),
-        mode=table.choice("mode", ("http", "socket")),
-        command=command,
-        # The Slack SDK joins method names onto this URL, which needs its final slash.
-        api_url=api_url if api_url.endswith("/") else f"{api_url}/",
-        public_url=""
-        if table.blank("public_url")
-        else table.url("public_url", 'an https:// URL, or ""').rstrip("/"),
-    )
+def _explain(path: Path, error: str, data: dict[str, Any]) -> ConfigError:
+    """msgspec's complaint ("Expected `int` >= 1 - at `$.season.max_team_size`") in our words."""
+    message, _, at = error.partition(" - at `$")
+    steps = [int(index) if index else key for key, index in re.findall(r"\.(\w+)|\[(\d+)\]", at)]
+    field = re.fullmatch(r"Object (missing required|contains unknown) field `(.+)`", message)
+    if field and field[1] == "contains unknown":
+        prefix = f"{_key(steps)}." if steps else ""
+        known = [declared.encode_name for declared in _node(steps).fields]
+        close = difflib.get_close_matches(field[2], known, n=1)
+        hint = f"; did you mean {prefix}{close[0]}?" if close else ""
+        return ConfigError(f"{path}: unknown key {prefix}{field[2]}{hint}")
+    if field:
+        steps.append(field[2])
+    while field and isinstance(_node(steps), StructType):  # a table left out: its first key
+        steps.append(next(key.encode_name for key in _node(steps).fields if key.required))
+    while steps and isinstance(steps[-1], int):  # a wrong item: name the list, not its place
+        steps.pop()
+    return _refusal(path, _key(steps), _expected(steps, message), _value(data, steps))
 
 
-def _telegram(table: _Table) -> TelegramConfig:
-    config = TelegramConfig(
-        enabled=table.flag("enabled"),
-        mode=table.choice("mode", ("polling", "webhook")),
-        base_url=table.url("base_url"),
-        base_file_url=table.url("base_file_url"),
-        webhook_url=""
-        if table.blank("webhook_url")
-        else table.url("webhook_url", 'an http:// or https:// URL, or ""'),
-    )
-    if config.enabled and config.mode == "webhook" and not config.webhook_url:
-        table.fail("webhook_url", 'the public URL Telegram calls, when mode is "webhook"', "")
-    return config
+def _expected(steps: list[str | int], fallback: str) -> str:
+    """What the key's declaration says it takes."""
+    node = _node(steps)
+    if isinstance(node, Metadata) and node.extra_json_schema:
+        return node.extra_json_schema["description"]
+    if isinstance(node, LiteralType):
+        return " or ".join(json.dumps(choice) for choice in node.values)
+    if isinstance(node, StructType):
+        return f"a table [{_key(steps)}]"
+    return fallback  # a key declared without a description
 
 
-def _admins(table: _Table) -> AdminsConfig:
-    return AdminsConfig(
-        slack=table.ids("slack", str, '"U012AB3CD"'),
-        telegram=table.ids("telegram", int, "123456789"),
-    )
+def _key(steps: list[str | int]) -> str:
+    """The dotted key as config.toml's reader thinks of it: `announce[1].chat`."""
+    return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in steps)[1:]
 
 
-def _announce(path: Path, entries: Any) -> tuple[AnnounceChat, ...]:
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise ConfigError(f"{path}: announce: expected [[announce]] tables (got {_show(entries)})")
-    chats = []
-    for index, entry in enumerate(entries):
-        table = _Table(path, f"announce[{index}]", entry, _ANNOUNCE_KEYS)
-        platform = table.choice("platform", ("slack", "telegram"))
-        expected = "a chat id" + (" (a string or a number)" if platform == "telegram" else "")
-        chat = table.raw("chat", expected)
-        allowed = (str, int) if platform == "telegram" else str
-        if isinstance(chat, bool) or not isinstance(chat, allowed) or chat == "":
-            table.fail("chat", expected, chat)
-        chats.append(AnnounceChat(platform=platform, chat=str(chat)))
-    return tuple(chats)
+def _node(steps: list[str | int]) -> Any:
+    """The declared type at a key, wrapped in its description if it has one."""
+    node: Any = _SCHEMA
+    for step in steps:
+        node = node.type if isinstance(node, Metadata) else node
+        if isinstance(step, int):
+            node = node.item_type
+        else:
+            node = next(field.type for field in node.fields if field.encode_name == step)
+    return node
 
 
-def _table(path: Path, data: Mapping[str, Any], name: str) -> _Table:
-    values = data.get(name, {})
-    if not isinstance(values, dict):
-        raise ConfigError(f"{path}: {name}: expected a table [{name}] (got {_show(values)})")
-    return _Table(path, name, values, _DEFAULTS[name])
+def _value(data: Any, steps: list[str | int]) -> Any:
+    """What config.toml holds at a key, or _MISSING."""
+    for step in steps:
+        try:
+            data = data[step]
+        except (KeyError, IndexError, TypeError):
+            return _MISSING
+    return data
 
 
-def _refuse_unknown(path: Path, prefix: str, values: Mapping[str, Any], known: list[str]) -> None:
-    for key in values:
-        if key not in known:
-            close = difflib.get_close_matches(key, known, n=1)
-            hint = f"; did you mean {prefix}{close[0]}?" if close else ""
-            raise ConfigError(f"{path}: unknown key {prefix}{key}{hint}")
+def _refusal(path: Path, key: str, expected: str, value: Any) -> ConfigError:
+    got = "missing" if value is _MISSING else f"got {_show(value)}"
+    return ConfigError(f"{path}: {key}: expected {expected} ({got})")
 
 
 def _show(value: Any) -> str:

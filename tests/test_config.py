@@ -117,6 +117,36 @@ def test_schedule_moments_are_read_in_the_season_time_zone():
     assert config.schedule.vote_closes.tzinfo == LONDON
 
 
+@pytest.mark.parametrize("key", ["final_report", "vote_closes"])
+@pytest.mark.parametrize("text", ["2027-09-01 18:00", "2027-09-01T18:00", "2027-09-01T18:00:00"])
+def test_a_schedule_moment_may_be_written_with_a_space_or_a_t(key, text):
+    config = parse(variant("schedule", key, text))
+
+    moment = getattr(config.schedule, key)
+    assert moment == datetime(2027, 9, 1, 18, 0, tzinfo=LONDON)
+    assert moment.tzinfo == LONDON
+
+
+@pytest.mark.parametrize("key", ["final_report", "vote_closes"])
+@pytest.mark.parametrize(
+    "toml", ["2027-09-01T18:00:00", "2027-09-01 18:00:00", "2027-09-01T17:00:00Z"]
+)
+def test_a_schedule_moment_may_be_a_toml_date_time_without_quotes(tmp_path, key, toml):
+    (tmp_path / "config.toml").write_text(f"{MINIMAL}\n[schedule]\n{key} = {toml}\n")
+
+    config = load_config(tmp_path / "config.toml")
+
+    moment = getattr(config.schedule, key)
+    assert moment == datetime(2027, 9, 1, 18, 0, tzinfo=LONDON)  # 17:00 UTC is 18:00 in London
+    assert moment.tzinfo == LONDON
+
+
+def test_the_daily_time_may_be_a_toml_time_without_quotes(tmp_path):
+    (tmp_path / "config.toml").write_text(f"{MINIMAL}\n[schedule]\ndaily_leaderboard = 07:30:00\n")
+
+    assert load_config(tmp_path / "config.toml").schedule.daily_leaderboard == time(7, 30)
+
+
 def test_a_donation_cap_is_a_decimal():
     assert parse(variant("season", "donation_cap", "26000")).season.donation_cap == Decimal(26000)
 
@@ -165,11 +195,13 @@ def test_a_slack_api_url_gets_the_final_slash_the_sdk_needs():
         ("schedule", "daily_leaderboard", "6pm", '"18:00"'),
         ("schedule", "daily_leaderboard", "25:00", '"18:00"'),
         ("schedule", "final_report", "2027-09-01", '"2021-09-01 18:00"'),
+        ("schedule", "final_report", "2027-02-30 18:00", '"2021-09-01 18:00"'),
         ("schedule", "vote_closes", date(2027, 8, 20), '"2021-09-01 18:00"'),
         ("schedule", "catch_up_hours", 0, "positive whole number"),
         ("photos", "media_dir", "", "folder path"),
         ("photos", "max_per_person", -1, "positive whole number"),
         ("database", "url", "not a url", "database URL"),
+        ("database", "url", "postgresql://db:port/challenge", "database URL"),
         ("server", "port", 70000, "from 0 to 65535"),
         ("server", "host", 8080, "non-empty string"),
         ("slack", "enabled", "yes", "true or false"),
