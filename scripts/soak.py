@@ -51,8 +51,9 @@ import aiohttp
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from bot.commands import Log, parse
+from bot.commands import Log
 from bot.domain.days import resolve_day
+from bot.handlers.catalogue import parse
 from bot.health import STALL
 from scripts.kill_mid_burst import SIGNING_SECRET, BotProcess, free_port, fresh_database
 from storage.models import Activity, Ballot, Charity, ParticipantTotal, PlatformAccount, Team

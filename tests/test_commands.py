@@ -26,10 +26,10 @@ from bot.commands import (
     TeamInfo,
     Totals,
     Undo,
-    parse,
 )
 from bot.domain.days import DayMonth, ExactDate, RelativeDay, Weekday
 from bot.domain.kinds import ActivityKind
+from bot.handlers.catalogue import parse
 
 RUN, WALK, CYCLE = ActivityKind.RUN, ActivityKind.WALK, ActivityKind.CYCLE
 TODAY, YESTERDAY = RelativeDay(0), RelativeDay(1)

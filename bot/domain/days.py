@@ -56,20 +56,30 @@ def resolve_day(ref: DayRef, today: date) -> date | None:
             return min(candidates, key=lambda c: abs((c - today).days), default=None)
 
 
+def long_day(day: date) -> str:
+    """`Sat 3 Jul 2021`, the same on every C library (`%-d` is glibc's only)."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def short_day(day: date, *, year: bool = False) -> str:
+    """`3 Jul`, or `3 Jul 2021` with the year."""
+    return f"{day.day} {day:%b %Y}" if year else f"{day.day} {day:%b}"
+
+
 def log_day_refusal(
     day: date, today: date, season_start: date, season_end: date, late_logging_days: int
 ) -> str | None:
     """Why an activity cannot be logged on `day`, or None when it can."""
     if day > today:
-        return f"{day:%a %-d %b %Y} is in the future: log it once you've done it."
+        return f"{long_day(day)} is in the future: log it once you've done it."
     if day < season_start or day > season_end:
         return (
-            f"{day:%a %-d %b %Y} is outside the challenge, which runs from "
-            f"{season_start:%-d %b %Y} to {season_end:%-d %b %Y}."
+            f"{long_day(day)} is outside the challenge, which runs from "
+            f"{short_day(season_start, year=True)} to {short_day(season_end, year=True)}."
         )
     if (today - day).days > late_logging_days:
         return (
-            f"{day:%a %-d %b %Y} is more than {late_logging_days} days ago, too late to log. "
+            f"{long_day(day)} is more than {late_logging_days} days ago, too late to log. "
             "Ask an admin if it's a genuine mistake."
         )
     return None

@@ -10,8 +10,9 @@ from bot.commands import Delete, Log, SetTimezone, Undo
 from bot.config import Config
 from bot.domain.days import log_day_refusal, resolve_day
 from bot.domain.kinds import ActivityKind
-from bot.handlers import format
+from bot.handlers import figures
 from bot.handlers.context import Context, caller_zone
+from bot.handlers.registry import REFUSALS, Who, command
 from bot.messages import Incoming
 from bot.replies import Reply, say
 from storage import logbook
@@ -35,6 +36,15 @@ class _Accepted:
     day: date
 
 
+@command(
+    Log,
+    "log DISTANCE ACTIVITY [DAY]",
+    help="record a run, walk or ride",
+    example="log 12km cycle",
+    who=Who.MEMBERS,
+    writes=True,
+    batched=True,
+)
 def log_activities(
     session: Session, config: Config, season_id: int, now: datetime, requests: list[LogRequest]
 ) -> list[list[Reply]]:
@@ -56,9 +66,7 @@ def log_activities(
         caller = callers.found[(incoming.platform, incoming.user_id)]
         team_id = caller.team_id
         if team_id is None:
-            replies[index] = [
-                say("Join a team first; then your km count for it.", example="join Red Rockets")
-            ]
+            replies[index] = [REFUSALS[Who.MEMBERS]]
             continue
         today = now.astimezone(caller_zone(caller.timezone, incoming, config)).date()
         day_or_refusal = _log_day(config, command, today)
@@ -100,11 +108,11 @@ def log_activities(
         if item.command.unit_assumed:
             lines.append("No unit given, so I read it as km.")
         lines.append(
-            f"You: {format.km(stored.personal_total_m)} this season, rank {stored.person_rank}."
+            f"You: {figures.km(stored.personal_total_m)} this season, rank {stored.person_rank}."
         )
         lines.append(
-            f"{item.caller.team_name}: {format.km(stored.team_total_m)}, "
-            f"rank {stored.team_rank} of {format.count(stored.team_count, 'team')}."
+            f"{item.caller.team_name}: {figures.km(stored.team_total_m)}, "
+            f"rank {stored.team_rank} of {figures.count(stored.team_count, 'team')}."
         )
         replies[item.index] = [say(*lines)]
     return replies
@@ -163,14 +171,22 @@ def _over_limit(config: Config, command: Log, already_m: int) -> Reply | None:
     limit_m = config.limits.max_metres(command.kind)
     if already_m + command.distance_m <= limit_m:
         return None
-    already = f" You already have {format.km(already_m)} that day." if already_m else ""
+    already = f" You already have {figures.km(already_m)} that day." if already_m else ""
     return say(
-        f"That's more than the limit of {format.km(limit_m)} of {command.kind} "
+        f"That's more than the limit of {figures.km(limit_m)} of {command.kind} "
         f"per person per day.{already} If it's a typo, log the right distance.",
         example=f"log 12km {command.kind}",
     )
 
 
+@command(
+    Undo,
+    "undo",
+    help="remove your latest log",
+    example="undo",
+    who=Who.MEMBERS,
+    writes=True,
+)
 def undo_last(ctx: Context, _command: Undo) -> Reply:
     repo.lock_participant(ctx.session, ctx.participant.id)
     activity = repo.latest_activity(ctx.session, ctx.season_id, ctx.participant.id)
@@ -179,6 +195,14 @@ def undo_last(ctx: Context, _command: Undo) -> Reply:
     return _remove_own(ctx, activity)
 
 
+@command(
+    Delete,
+    "delete ID",
+    help="remove one of your logs",
+    example="delete 42",
+    who=Who.MEMBERS,
+    writes=True,
+)
 def delete_activity(ctx: Context, command: Delete) -> Reply:
     repo.lock_participant(ctx.session, ctx.participant.id)
     activity = repo.activity_by_id(ctx.session, ctx.season_id, command.activity_id)
@@ -192,9 +216,17 @@ def delete_activity(ctx: Context, command: Delete) -> Reply:
     return _remove_own(ctx, activity)
 
 
+@command(
+    SetTimezone,
+    "timezone ZONE",
+    help="set what 'today' means for you",
+    example="timezone Europe/Helsinki",
+    who=Who.EVERYONE,
+    writes=True,
+)
 def set_timezone(ctx: Context, command: SetTimezone) -> Reply:
     ctx.participant.timezone = command.zone
-    return say(f"Your time zone is now {command.zone}; today for you is {format.day(ctx.today)}.")
+    return say(f"Your time zone is now {command.zone}; today for you is {figures.day(ctx.today)}.")
 
 
 def _remove_own(ctx: Context, activity: Activity) -> Reply:
@@ -205,7 +237,7 @@ def _remove_own(ctx: Context, activity: Activity) -> Reply:
 
 
 def _describe(distance_m: int, kind: str, day: date) -> str:
-    return f"{format.km(distance_m)} {ActivityKind(kind)} on {format.day(day)}"
+    return f"{figures.km(distance_m)} {ActivityKind(kind)} on {figures.day(day)}"
 
 
 def _standing_lines(ctx: Context, team: Team | None) -> list[str]:
@@ -214,10 +246,10 @@ def _standing_lines(ctx: Context, team: Team | None) -> list[str]:
     mine = repo.participant_total(session, season_id, me.id)
     team_totals = [team.total_m] if team is not None else []
     ranks = logbook.season_ranks(session, season_id, [mine.total_m], team_totals)
-    lines = [f"You: {format.km(mine.total_m)} this season, rank {ranks.of_person[mine.total_m]}."]
+    lines = [f"You: {figures.km(mine.total_m)} this season, rank {ranks.of_person[mine.total_m]}."]
     if team is not None:
         lines.append(
-            f"{team.name}: {format.km(team.total_m)}, rank {ranks.of_team[team.total_m]} "
-            f"of {format.count(ranks.team_count, 'team')}."
+            f"{team.name}: {figures.km(team.total_m)}, rank {ranks.of_team[team.total_m]} "
+            f"of {figures.count(ranks.team_count, 'team')}."
         )
     return lines

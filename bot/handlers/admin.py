@@ -6,8 +6,9 @@ import io
 from sqlalchemy.orm import Session
 
 from bot.commands import AdminAnnounce, AdminExport, AdminRemove
-from bot.handlers import format
+from bot.handlers import figures
 from bot.handlers.context import Context
+from bot.handlers.registry import Who, command
 from bot.replies import Attachment, Reply, Text, ToAnnouncementChats, ToParticipant, say
 from storage import repository as repo
 
@@ -25,6 +26,14 @@ EXPORT_COLUMNS = (
 )
 
 
+@command(
+    AdminRemove,
+    "admin remove ID REASON",
+    help="remove a bogus log; its owner is told",
+    example="admin remove 42 duplicate",
+    who=Who.ADMINS,
+    writes=True,
+)
 def remove_log(ctx: Context, command: AdminRemove) -> list[Reply]:
     session = ctx.session
     activity = repo.activity_by_id(session, ctx.season_id, command.activity_id)
@@ -40,8 +49,8 @@ def remove_log(ctx: Context, command: AdminRemove) -> list[Reply]:
     repo.lock_participant(session, activity.participant_id)
     repo.remove_activity(session, activity, ctx.participant.id, command.reason, ctx.now)
     what = (
-        f"#{activity.id}: {format.km(activity.distance_m)} {activity.kind} "
-        f"on {format.day(activity.day)}"
+        f"#{activity.id}: {figures.km(activity.distance_m)} {activity.kind} "
+        f"on {figures.day(activity.day)}"
     )
     repo.audit(
         session, ctx.season_id, ctx.participant.id, "remove", f"{what}; {command.reason}", ctx.now
@@ -57,6 +66,14 @@ def remove_log(ctx: Context, command: AdminRemove) -> list[Reply]:
     ]
 
 
+@command(
+    AdminAnnounce,
+    "admin announce TEXT",
+    help="post to every announcement chat",
+    example="admin announce Last week!",
+    who=Who.ADMINS,
+    writes=True,
+)
 def announce(ctx: Context, command: AdminAnnounce) -> list[Reply]:
     repo.audit(ctx.session, ctx.season_id, ctx.participant.id, "announce", command.text, ctx.now)
     return [
@@ -65,6 +82,14 @@ def announce(ctx: Context, command: AdminAnnounce) -> list[Reply]:
     ]
 
 
+@command(
+    AdminExport,
+    "admin export",
+    help="all activities as a CSV file",
+    example="admin export",
+    who=Who.ADMINS,
+    writes=True,
+)
 def export_activities(ctx: Context, _command: AdminExport) -> Reply:
     content = activities_csv(ctx.session, ctx.season_id)
     repo.audit(ctx.session, ctx.season_id, ctx.participant.id, "export", "activities CSV", ctx.now)

@@ -2,13 +2,16 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bot.config import Config
+from bot.handlers.registry import Caller
 from bot.messages import Incoming
-from storage.models import Participant
+from storage import repository as repo
+from storage.models import Participant, Team
 
 
 @dataclass
@@ -20,6 +23,21 @@ class Context:
     participant: Participant
     now: datetime
     is_admin: bool
+
+    @cached_property
+    def team(self) -> Team | None:
+        """The caller's team this season, if they are in one."""
+        return repo.current_team(self.session, self.season_id, self.participant.id)
+
+    @property
+    def caller(self) -> Caller:
+        """Who the caller is, for the permission check."""
+        team = self.team
+        return Caller(
+            is_admin=self.is_admin,
+            is_member=repo.has_joined(self.session, self.season_id, self.participant.id),
+            is_captain=team is not None and team.captain_id == self.participant.id,
+        )
 
     @property
     def zone(self) -> ZoneInfo:

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import commands as c
 from bot import metrics
 from bot.config import Config
-from bot.handlers import activities, admin, photos, posts, standings, teams, vote
+from bot.handlers import activities, catalogue
 from bot.handlers.batching import Batcher, NoTurn
 from bot.handlers.context import Context
-from bot.handlers.help import show_help
+from bot.handlers.registry import REFUSALS, Declaration, Who
 from bot.messages import Incoming
 from bot.replies import Reply, say
 from storage import repository as repo
@@ -28,54 +28,6 @@ from storage.database import DatabaseBusy, LoopDatabase, make_read_sessions, tra
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-Handler = Callable[[Context, Any], Reply | list[Reply]]
-
-HANDLERS: dict[type, Handler] = {
-    c.Help: show_help,
-    c.NewTeam: teams.new_team,
-    c.Join: teams.join_team,
-    c.Leave: teams.leave_team,
-    c.TeamInfo: teams.show_team,
-    c.Undo: activities.undo_last,
-    c.Delete: activities.delete_activity,
-    c.SetTimezone: activities.set_timezone,
-    c.Me: standings.show_me,
-    c.Standings: standings.show_standings,
-    c.Totals: standings.show_totals,
-    c.AdminRemove: admin.remove_log,
-    c.AdminAnnounce: admin.announce,
-    c.AdminExport: admin.export_activities,
-    c.AdminPost: posts.post_leaderboard_now,
-    c.AdminFinish: posts.post_final_report_now,
-    c.Photo: photos.enter_photo,
-    c.Photos: photos.list_own,
-    c.Vote: vote.vote,
-    c.AdminCharityAdd: vote.add_charity,
-    c.AdminCharityRemove: vote.remove_charity,
-    c.AdminVoteOpen: vote.open_vote,
-    c.AdminVoteClose: vote.close_vote_command,
-    c.AdminVoteWinner: vote.settle_winner,
-    c.AdminPhotosList: photos.list_all,
-    c.AdminPhotosWinner: photos.choose_winner,
-}
-
-# Commands that only read: a repeated delivery of one simply answers again.
-READ_ONLY = (c.Help, c.TeamInfo, c.Me, c.Standings, c.Totals, c.Photos)
-ADMIN_ONLY = (
-    c.AdminRemove,
-    c.AdminAnnounce,
-    c.AdminExport,
-    c.AdminPost,
-    c.AdminFinish,
-    c.AdminCharityAdd,
-    c.AdminCharityRemove,
-    c.AdminVoteOpen,
-    c.AdminVoteClose,
-    c.AdminVoteWinner,
-    c.AdminPhotosList,
-    c.AdminPhotosWinner,
-)
-
 PARALLEL_POSTGRESQL_BATCHES = 3
 # A command that has not started within this long is answered "busy" and never runs, so the
 # person knows nothing was stored. Slack gives up after 3 s: a new user's profile may take
@@ -85,7 +37,6 @@ COMMAND_DEADLINE_S = 1.0
 
 SORRY = say("Something went wrong on our side and nothing was changed. Please try again.")
 BUSY = say("The challenge is very busy right now and nothing was changed. Please try again.")
-ADMINS_ONLY = say("Only the challenge admins can do that.", example="help")
 
 Done = TypeVar("Done")
 
@@ -130,10 +81,10 @@ class Dispatcher:
         any other command runs on its own in a worker thread. Always replies: a command
         without a turn by its deadline, or meeting an unreachable database, is "busy"."""
         started = time.perf_counter()
-        command = c.parse(incoming.text)
+        command = catalogue.parse(incoming.text)
         kind = _kind(command)
         try:
-            if isinstance(command, c.Log):
+            if not isinstance(command, c.ParseError) and catalogue.declaration_of(command).batched:
                 replies = await self._log_writer_here().batches.submit(
                     (incoming, command), COMMAND_DEADLINE_S
                 )
@@ -189,10 +140,12 @@ class Dispatcher:
     def _handle_parsed(self, incoming: Incoming, command: c.Command | c.ParseError) -> list[Reply]:
         if isinstance(command, c.ParseError):
             return [say(command.message, example=command.example)]
+        declaration = catalogue.declaration_of(command)
         admin = self.is_admin(incoming.platform, incoming.user_id)
-        if isinstance(command, ADMIN_ONLY) and not admin:
-            return [ADMINS_ONLY]
-        return self._guarded(incoming, lambda: self._run(incoming, command, admin))
+        if declaration.who is Who.ADMINS and not admin:
+            # Refused before anything is stored: an admin command from others has no effect.
+            return [REFUSALS[Who.ADMINS]]
+        return self._guarded(incoming, lambda: self._run(incoming, declaration, command, admin))
 
     def log_many(
         self,
@@ -247,20 +200,22 @@ class Dispatcher:
             log.exception("command_failed", extra={"platform": incoming.platform})
             return [SORRY]
 
-    def _run(self, incoming: Incoming, command: c.Command, admin: bool) -> list[Reply]:
+    def _run(
+        self, incoming: Incoming, declaration: Declaration, command: c.Command, admin: bool
+    ) -> list[Reply]:
         now = self.clock()
-        if isinstance(command, READ_ONLY):
+        if not declaration.writes:
             # A known caller's read takes no write lock; a newcomer is recorded first.
             with transaction(self.read_sessions) as session:
                 participant = repo.known_participant(
                     session, incoming.platform, incoming.user_id, incoming.display_name or ""
                 )
                 if participant is not None:
-                    return self._call(session, incoming, participant, command, admin, now)
+                    return self._call(
+                        session, incoming, participant, declaration, command, admin, now
+                    )
         with transaction(self.sessions) as session:
-            if not isinstance(command, READ_ONLY) and not repo.claim_delivery(
-                session, incoming.delivery_key, now
-            ):
+            if declaration.writes and not repo.claim_delivery(session, incoming.delivery_key, now):
                 log.info("repeated_delivery", extra={"key": incoming.delivery_key})
                 return []
             participant = repo.account_participant(
@@ -270,17 +225,19 @@ class Dispatcher:
                 incoming.display_name or "",
                 now,
             )
-            return self._call(session, incoming, participant, command, admin, now)
+            return self._call(session, incoming, participant, declaration, command, admin, now)
 
     def _call(
         self,
         session: Session,
         incoming: Incoming,
         participant: Any,
+        declaration: Declaration,
         command: c.Command,
         admin: bool,
         now: datetime,
     ) -> list[Reply]:
+        """The permission check, then the handler."""
         context = Context(
             session=session,
             config=self.config,
@@ -290,7 +247,10 @@ class Dispatcher:
             now=now,
             is_admin=admin,
         )
-        result = HANDLERS[type(command)](context, command)
+        refusal = declaration.refusal(context.caller)
+        if refusal is not None:
+            return [refusal]
+        result = declaration.handler(context, command)
         return result if isinstance(result, list) else [result]
 
 
@@ -345,7 +305,7 @@ def _outcome(command: c.Command | c.ParseError, replies: list[Reply]) -> str:
         return "busy"
     if SORRY in replies:
         return "failed"
-    if isinstance(command, c.ParseError) or ADMINS_ONLY in replies:
+    if isinstance(command, c.ParseError) or any(r in replies for r in REFUSALS.values()):
         return "refused"
     return "ok" if replies else "repeated"
 

@@ -7,8 +7,9 @@ from sqlalchemy.orm import Session
 
 from bot.commands import AdminPhotosList, AdminPhotosWinner, Photo, Photos
 from bot.domain.images import MAX_BYTES, CheckedImage, check_image
-from bot.handlers import format
+from bot.handlers import figures
 from bot.handlers.context import Context
+from bot.handlers.registry import Who, command
 from bot.replies import Attachment, Heading, Reply, Table, Text, ToAnnouncementChats, say
 from storage import charity_vote as outcomes
 from storage import media
@@ -18,6 +19,14 @@ from storage.models import Participant, PhotoEntry
 EXAMPLE = "photo Sunrise over the Taff"
 
 
+@command(
+    Photo,
+    "photo [TITLE]",
+    help="with a picture: enter the photo competition",
+    example="photo Sunrise over the Taff",
+    who=Who.MEMBERS,
+    writes=True,
+)
 def enter_photo(ctx: Context, command: Photo) -> Reply:
     session, season_id, me = ctx.session, ctx.season_id, ctx.participant
     image = ctx.incoming.image
@@ -25,8 +34,6 @@ def enter_photo(ctx: Context, command: Photo) -> Reply:
         return say("Send the photo itself, with the command as its caption.", example=EXAMPLE)
     if image.content is None or image.declared_size > MAX_BYTES:
         return say("That photo is over 10 MB; send a smaller one.", example=EXAMPLE)
-    if not repo.has_joined(session, season_id, me.id):
-        return say("Join a team first; then you can enter photos.", example="join Red Rockets")
     if outcomes.outcome(session, season_id).photo_id is not None:
         return say("The photo competition is over: the winner has been chosen.", example="photos")
     checked = check_image(image.content)
@@ -47,17 +54,33 @@ def enter_photo(ctx: Context, command: Photo) -> Reply:
     )
 
 
+@command(
+    Photos,
+    "photos",
+    help="your photo entries",
+    example="photos",
+    who=Who.MEMBERS,
+    writes=False,
+)
 def list_own(ctx: Context, _command: Photos) -> Reply:
     entries = own_entries(ctx.session, ctx.season_id, ctx.participant.id)
     if not entries:
         return say("You have not entered any photos yet.", example=EXAMPLE)
     rows = tuple(
-        (f"#{e.id}", e.title or "(no title)", format.day(e.created_at.astimezone(ctx.zone).date()))
+        (f"#{e.id}", e.title or "(no title)", figures.day(e.created_at.astimezone(ctx.zone).date()))
         for e in entries
     )
     return Reply((Heading("Your photo entries"), Table(("id", "title", "entered"), rows)))
 
 
+@command(
+    AdminPhotosList,
+    "admin photos list",
+    help="every photo entry with its id",
+    example="admin photos list",
+    who=Who.ADMINS,
+    writes=False,
+)
 def list_all(ctx: Context, _command: AdminPhotosList) -> Reply:
     rows = ctx.session.execute(
         select(PhotoEntry, Participant.display_name)
@@ -80,6 +103,14 @@ def list_all(ctx: Context, _command: AdminPhotosList) -> Reply:
     )
 
 
+@command(
+    AdminPhotosWinner,
+    "admin photos winner ID",
+    help="announce the winning photo everywhere",
+    example="admin photos winner 7",
+    who=Who.ADMINS,
+    writes=True,
+)
 def choose_winner(ctx: Context, command: AdminPhotosWinner) -> list[Reply]:
     session = ctx.session
     state = outcomes.outcome(session, ctx.season_id, lock=True)

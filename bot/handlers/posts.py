@@ -8,8 +8,10 @@ from sqlalchemy.orm import Session
 
 from bot.commands import AdminFinish, AdminPost
 from bot.config import Config
-from bot.handlers import format
+from bot.domain.days import short_day
+from bot.handlers import figures
 from bot.handlers.context import Context
+from bot.handlers.registry import Who, command
 from bot.handlers.standings import competition_ranks, headcount, kinds_table, season_so_far
 from bot.replies import (
     Chart,
@@ -108,13 +110,13 @@ def final_report(session: Session, config: Config, season_id: int) -> Reply:
         (
             Heading(f"{season.name}: the final result"),
             Text(
-                f"Together we covered {format.km(sums.total_m)}: "
-                f"{format.times_around_earth(sums.total_m)} times around the Earth."
+                f"Together we covered {figures.km(sums.total_m)}: "
+                f"{figures.times_around_earth(sums.total_m)} times around the Earth."
             ),
             kinds_table(sums.run_m, sums.walk_m, sums.cycle_m),
             headcount(session, season_id),
             Text(
-                f"The company donates {format.money(amount, season.currency)} "
+                f"The company donates {figures.money(amount, season.currency)} "
                 f"({season.currency} {season.donation_per_km} per km) to {charity}. "
                 "Thank you all!"
             ),
@@ -126,6 +128,14 @@ def final_report(session: Session, config: Config, season_id: int) -> Reply:
     )
 
 
+@command(
+    AdminPost,
+    "admin post",
+    help="post today's leaderboard now (once a day)",
+    example="admin post",
+    who=Who.ADMINS,
+    writes=True,
+)
 def post_leaderboard_now(ctx: Context, _command: AdminPost) -> list[Reply]:
     season = ctx.config.season
     today = ctx.now.astimezone(season.timezone).date()
@@ -138,6 +148,14 @@ def post_leaderboard_now(ctx: Context, _command: AdminPost) -> list[Reply]:
     return _posting(ctx, reply, leaderboard_post(ctx.season_id, today))
 
 
+@command(
+    AdminFinish,
+    "admin finish",
+    help="post the final report now (once)",
+    example="admin finish",
+    who=Who.ADMINS,
+    writes=True,
+)
 def post_final_report_now(ctx: Context, _command: AdminFinish) -> list[Reply]:
     reply = claim_final_report(ctx.session, ctx.config, ctx.season_id, ctx.now)
     if reply is None:
@@ -190,7 +208,8 @@ def _capitalised(text: str) -> str:
 
 def _already(what: str, ctx: Context, key: str) -> str:
     claimed = repo.post_claimed_at(ctx.session, key)
-    when = claimed.astimezone(ctx.zone).strftime("%-d %b %H:%M") if claimed else "earlier"
+    local = claimed.astimezone(ctx.zone) if claimed else None
+    when = f"{short_day(local.date())} {local:%H:%M}" if local else "earlier"
     return f"{what} was already posted ({when}); it is never posted twice."
 
 
@@ -198,8 +217,8 @@ def _so_far(session: Session, config: Config, season_id: int) -> Text:
     season = config.season
     sums, amount = season_so_far(session, season, season_id)
     return Text(
-        f"{format.km(sums.total_m)} so far, {format.money(amount, season.currency)} for charity, "
-        f"{format.times_around_earth(sums.total_m)} times around the Earth."
+        f"{figures.km(sums.total_m)} so far, {figures.money(amount, season.currency)} for charity, "
+        f"{figures.times_around_earth(sums.total_m)} times around the Earth."
     )
 
 
@@ -218,8 +237,10 @@ def _top_tables(session: Session, season_id: int) -> tuple[Heading | Table | Tex
                 (
                     str(rank),
                     team.name,
-                    format.km_number(team.total_m),
-                    format.km_number(team.total_m // team.member_count if team.member_count else 0),
+                    figures.km_number(team.total_m),
+                    figures.km_number(
+                        team.total_m // team.member_count if team.member_count else 0
+                    ),
                 )
                 for rank, team in zip(team_ranks, teams, strict=True)
             ),
@@ -229,7 +250,7 @@ def _top_tables(session: Session, season_id: int) -> tuple[Heading | Table | Tex
         Table(
             ("#", "name", "team", "km"),
             tuple(
-                (str(rank), p.display_name, p.team_name or "-", format.km_number(p.total_m))
+                (str(rank), p.display_name, p.team_name or "-", figures.km_number(p.total_m))
                 for rank, p in zip(people_ranks, people, strict=True)
             ),
             right_aligned=frozenset({0, 3}),

@@ -7,8 +7,9 @@ from sqlalchemy.orm import Session
 from bot.commands import Me, Standings, Totals
 from bot.config import SeasonConfig
 from bot.domain.money import donation
-from bot.handlers import format
+from bot.handlers import figures
 from bot.handlers.context import Context
+from bot.handlers.registry import Who, command
 from bot.replies import Heading, Reply, Table, Text, say
 from storage import repository as repo
 from storage.models import Team
@@ -16,15 +17,21 @@ from storage.models import Team
 TOP = 10
 
 
+@command(
+    Me,
+    "me",
+    help="your km, days active and rank",
+    example="me",
+    who=Who.MEMBERS,
+    writes=False,
+)
 def show_me(ctx: Context, _command: Me) -> Reply:
     session, season_id, me = ctx.session, ctx.season_id, ctx.participant
     standing = repo.standing(session, season_id, me.id)
     totals, team = standing.totals, standing.team
-    if team is None and totals.total_m == 0:
-        return say("You're not in a team yet.", example="join Red Rockets")
     rank, out_of = repo.person_standing(session, season_id, totals.total_m)
     parts = [
-        Heading(f"{me.display_name}: {format.km(totals.total_m)}"),
+        Heading(f"{me.display_name}: {figures.km(totals.total_m)}"),
         kinds_table(totals.run_m, totals.walk_m, totals.cycle_m, with_total=True),
         Text(f"Days active: {standing.days_active}. Rank {rank} of {out_of}."),
     ]
@@ -32,13 +39,21 @@ def show_me(ctx: Context, _command: Me) -> Reply:
         mine = standing.contributed_m
         parts.append(
             Text(
-                f"Your share of {team.name}: {format.share(mine, team.total_m)} "
-                f"({format.km(mine)} of {format.km(team.total_m)})."
+                f"Your share of {team.name}: {figures.share(mine, team.total_m)} "
+                f"({figures.km(mine)} of {figures.km(team.total_m)})."
             )
         )
     return Reply(tuple(parts))
 
 
+@command(
+    Standings,
+    "standings [people]",
+    help="team ranking, or individuals",
+    example="standings",
+    who=Who.EVERYONE,
+    writes=False,
+)
 def show_standings(ctx: Context, command: Standings) -> Reply:
     return _people_standings(ctx) if command.people else _team_standings(ctx)
 
@@ -59,7 +74,7 @@ def _team_standings(ctx: Context) -> Reply:
             marked = len(rows) - 1
     return Reply(
         (
-            Heading(f"Team standings, {format.day(ctx.today)}"),
+            Heading(f"Team standings, {figures.day(ctx.today)}"),
             Table(
                 ("#", "team", "km", "members", "km/member"),
                 tuple(rows),
@@ -75,9 +90,9 @@ def team_row(rank: int, team: Team) -> tuple[str, ...]:
     return (
         str(rank),
         team.name,
-        format.km_number(team.total_m),
+        figures.km_number(team.total_m),
         str(team.member_count),
-        format.km_number(per_member),
+        figures.km_number(per_member),
     )
 
 
@@ -88,7 +103,7 @@ def _people_standings(ctx: Context) -> Reply:
         return say("Nobody has logged anything yet.", example="log 5km run")
     ranks = competition_ranks([person.total_m for person in people])
     rows = [
-        (str(rank), person.display_name, person.team_name or "-", format.km_number(person.total_m))
+        (str(rank), person.display_name, person.team_name or "-", figures.km_number(person.total_m))
         for rank, person in zip(ranks, people, strict=True)
     ]
     marked = next((i for i, p in enumerate(people) if p.participant_id == me.id), None)
@@ -102,18 +117,26 @@ def _people_standings(ctx: Context) -> Reply:
                     str(rank),
                     me.display_name,
                     team.name if team else "-",
-                    format.km_number(totals.total_m),
+                    figures.km_number(totals.total_m),
                 )
             )
             marked = len(rows) - 1
     return Reply(
         (
-            Heading(f"Individual standings, {format.day(ctx.today)}"),
+            Heading(f"Individual standings, {figures.day(ctx.today)}"),
             Table(("#", "name", "team", "km"), tuple(rows), frozenset({0, 3}), marked),
         )
     )
 
 
+@command(
+    Totals,
+    "totals",
+    help="the whole challenge and the donation so far",
+    example="totals",
+    who=Who.EVERYONE,
+    writes=False,
+)
 def show_totals(ctx: Context, _command: Totals) -> Reply:
     session, season_id, season = ctx.session, ctx.season_id, ctx.config.season
     sums, amount = season_so_far(session, season, season_id)
@@ -123,11 +146,11 @@ def show_totals(ctx: Context, _command: Totals) -> Reply:
     )
     return Reply(
         (
-            Heading(f"{season.name}: {format.km(sums.total_m)} so far"),
+            Heading(f"{season.name}: {figures.km(sums.total_m)} so far"),
             kinds_table(sums.run_m, sums.walk_m, sums.cycle_m),
             headcount(session, season_id),
-            Text(f"Donation so far: {format.money(amount, season.currency)}{capped} at {rate}."),
-            Text(f"That's {format.times_around_earth(sums.total_m)} times around the Earth."),
+            Text(f"Donation so far: {figures.money(amount, season.currency)}{capped} at {rate}."),
+            Text(f"That's {figures.times_around_earth(sums.total_m)} times around the Earth."),
         )
     )
 
@@ -147,7 +170,7 @@ def kinds_table(run_m: int, walk_m: int, cycle_m: int, with_total: bool = False)
         rows.append(("total", run_m + walk_m + cycle_m))
     return Table(
         ("kind", "km"),
-        tuple((kind, format.km_number(metres)) for kind, metres in rows),
+        tuple((kind, figures.km_number(metres)) for kind, metres in rows),
         right_aligned=frozenset({1}),
     )
 
@@ -155,7 +178,7 @@ def kinds_table(run_m: int, walk_m: int, cycle_m: int, with_total: bool = False)
 def headcount(session: Session, season_id: int) -> Text:
     """`120 participants in 15 teams.`"""
     people, teams = repo.season_counts(session, season_id)
-    return Text(f"{format.count(people, 'participant')} in {format.count(teams, 'team')}.")
+    return Text(f"{figures.count(people, 'participant')} in {figures.count(teams, 'team')}.")
 
 
 def competition_ranks(totals: list[int]) -> list[int]:

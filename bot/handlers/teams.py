@@ -4,14 +4,23 @@ from rapidfuzz import process
 
 from bot.commands import Join, Leave, NewTeam, TeamInfo
 from bot.domain.names import name_key
-from bot.handlers import format
+from bot.handlers import figures
 from bot.handlers.context import Context
+from bot.handlers.registry import Who, command
 from bot.replies import Example, Heading, Reply, Table, Text, say
 from storage import repository as repo
 
 SUGGESTION_CUTOFF = 60
 
 
+@command(
+    NewTeam,
+    "newteam NAME",
+    help="create a team and captain it",
+    example="newteam Red Rockets",
+    who=Who.EVERYONE,
+    writes=True,
+)
 def new_team(ctx: Context, command: NewTeam) -> Reply:
     session, season_id, me = ctx.session, ctx.season_id, ctx.participant
     current = repo.current_team(session, season_id, me.id)
@@ -37,6 +46,14 @@ def new_team(ctx: Context, command: NewTeam) -> Reply:
     )
 
 
+@command(
+    Join,
+    "join NAME",
+    help="join a team",
+    example="join Red Rockets",
+    who=Who.EVERYONE,
+    writes=True,
+)
 def join_team(ctx: Context, command: Join) -> Reply:
     session, season_id, me = ctx.session, ctx.season_id, ctx.participant
     team = repo.team_by_key(session, season_id, name_key(command.name), lock=True)
@@ -65,6 +82,14 @@ def join_team(ctx: Context, command: Join) -> Reply:
     )
 
 
+@command(
+    Leave,
+    "leave",
+    help="leave your team (your km stay with it)",
+    example="leave",
+    who=Who.EVERYONE,
+    writes=True,
+)
 def leave_team(ctx: Context, _command: Leave) -> Reply:
     session, me = ctx.session, ctx.participant
     team = repo.current_team(session, ctx.season_id, me.id)
@@ -79,6 +104,14 @@ def leave_team(ctx: Context, _command: Leave) -> Reply:
     return say(*lines)
 
 
+@command(
+    TeamInfo,
+    "team [NAME]",
+    help="a team's members and their km",
+    example="team Red Rockets",
+    who=Who.EVERYONE,
+    writes=False,
+)
 def show_team(ctx: Context, command: TeamInfo) -> Reply:
     session, season_id = ctx.session, ctx.season_id
     if command.name is None:
@@ -96,18 +129,18 @@ def show_team(ctx: Context, command: TeamInfo) -> Reply:
     rows = tuple(
         (
             member.display_name + (" (captain)" if member.is_captain else ""),
-            format.km_number(member.total_m),
+            figures.km_number(member.total_m),
         )
         for member in members
     )
     mine = next((i for i, m in enumerate(members) if m.participant_id == ctx.participant.id), None)
     parts = [
-        Heading(f"{team.name}: {format.km(team.total_m)}, rank {repo.team_rank(session, team)}"),
+        Heading(f"{team.name}: {figures.km(team.total_m)}, rank {repo.team_rank(session, team)}"),
         Table(("member", "km"), rows, right_aligned=frozenset({1}), marked_row=mine),
     ]
     former_m = team.total_m - sum(member.total_m for member in members)
     if former_m > 0:
-        parts.append(Text(f"Former members contributed {format.km(former_m)}."))
+        parts.append(Text(f"Former members contributed {figures.km(former_m)}."))
     return Reply(tuple(parts))
 
 

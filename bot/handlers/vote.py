@@ -15,6 +15,7 @@ from bot.commands import (
 )
 from bot.domain.names import name_key
 from bot.handlers.context import Context
+from bot.handlers.registry import REFUSALS, Who, command
 from bot.replies import Button, Buttons, Heading, Reply, Table, Text, ToAnnouncementChats, say
 from storage import charity_vote as votes
 from storage import repository as repo
@@ -23,6 +24,14 @@ from storage.models import Charity
 SUGGESTION_CUTOFF = 60
 
 
+@command(
+    Vote,
+    "vote [CHARITY]",
+    help="see the charities, or vote for one",
+    example="vote WWF",
+    who=Who.EVERYONE,
+    writes=True,
+)
 def vote(ctx: Context, command: Vote) -> Reply | list[Reply]:
     if command.charity is None and command.charity_id is None:
         return show_ballot(ctx)
@@ -70,8 +79,9 @@ def cast_vote(ctx: Context, command: Vote) -> Reply:
         )
     if state.vote_opened_at is None:
         return say("The vote is not open yet; the admins will announce it.", example="vote")
-    if not repo.has_joined(session, season_id, ctx.participant.id):
-        return say("Join a team first; then you can vote.", example="join Red Rockets")
+    if not ctx.caller.is_member:
+        # Anyone may see the ballot; only those who joined a team may cast a vote.
+        return REFUSALS[Who.MEMBERS]
     charity = _find_charity(ctx, command)
     if isinstance(charity, Reply):
         return charity
@@ -107,6 +117,14 @@ def _find_charity(ctx: Context, command: Vote) -> Charity | Reply:
     )
 
 
+@command(
+    AdminCharityAdd,
+    "admin charity add NAME",
+    help="put a charity on the ballot",
+    example="admin charity add WWF",
+    who=Who.ADMINS,
+    writes=True,
+)
 def add_charity(ctx: Context, command: AdminCharityAdd) -> Reply:
     state = votes.outcome(ctx.session, ctx.season_id, lock=True)
     if state.vote_opened_at is not None:
@@ -123,6 +141,14 @@ def add_charity(ctx: Context, command: AdminCharityAdd) -> Reply:
     )
 
 
+@command(
+    AdminCharityRemove,
+    "admin charity remove NAME",
+    help="take a charity off the ballot",
+    example="admin charity remove WWF",
+    who=Who.ADMINS,
+    writes=True,
+)
 def remove_charity(ctx: Context, command: AdminCharityRemove) -> Reply:
     state = votes.outcome(ctx.session, ctx.season_id, lock=True)
     if state.vote_opened_at is not None:
@@ -137,6 +163,14 @@ def remove_charity(ctx: Context, command: AdminCharityRemove) -> Reply:
     return say(f"Removed {charity.name} from the ballot.", example="vote")
 
 
+@command(
+    AdminVoteOpen,
+    "admin vote open",
+    help="announce the vote, with buttons",
+    example="admin vote open",
+    who=Who.ADMINS,
+    writes=True,
+)
 def open_vote(ctx: Context, _command: AdminVoteOpen) -> list[Reply]:
     state = votes.outcome(ctx.session, ctx.season_id, lock=True)
     if state.vote_opened_at is not None:
@@ -167,6 +201,14 @@ def open_vote(ctx: Context, _command: AdminVoteOpen) -> list[Reply]:
     return [announcement, say("The vote is open and announced.")]
 
 
+@command(
+    AdminVoteClose,
+    "admin vote close",
+    help="close it and announce the counts",
+    example="admin vote close",
+    who=Who.ADMINS,
+    writes=True,
+)
 def close_vote_command(ctx: Context, _command: AdminVoteClose) -> list[Reply]:
     replies = close_vote(ctx.session, ctx.season_id, ctx.now)
     if not replies:
@@ -199,6 +241,14 @@ def close_vote(session: Session, season_id: int, now: datetime) -> list[Reply]:
     return [Reply((Heading("The charity vote is closed"), table, verdict), ToAnnouncementChats())]
 
 
+@command(
+    AdminVoteWinner,
+    "admin vote winner NAME",
+    help="settle a tie",
+    example="admin vote winner WWF",
+    who=Who.ADMINS,
+    writes=True,
+)
 def settle_winner(ctx: Context, command: AdminVoteWinner) -> list[Reply]:
     state = votes.outcome(ctx.session, ctx.season_id, lock=True)
     if state.vote_closed_at is None:

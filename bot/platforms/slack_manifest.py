@@ -2,7 +2,10 @@
 
 from typing import Any
 
+from bot.commands import Help, Join, Log, Standings
 from bot.config import Config
+from bot.handlers.catalogue import declaration_of, menu
+from bot.handlers.registry import Who
 from bot.platforms.slack import EVENTS_PATH, LOG_COMMAND
 
 BOT_SCOPES = (
@@ -24,21 +27,26 @@ def manifest(config: Config, app_name: str = "Summer Challenge") -> dict[str, An
     base = config.slack.public_url or f"http://{config.server.host}:{config.server.port}"
     url = {} if socket else {"url": base + EVENTS_PATH}
     request_url = {} if socket else {"request_url": base + EVENTS_PATH}
+    everyone = menu(Who.EVERYONE, Who.MEMBERS)
     commands = [
         {
             "command": config.slack.command,
-            "description": "The fundraising challenge: join a team, log, standings",
-            "usage_hint": "help | join Red Rockets | log 12km cycle | standings",
+            "description": "The fundraising challenge: " + ", ".join(word for word, _ in everyone),
+            # The first things a newcomer does.
+            "usage_hint": " | ".join(
+                declaration_of(c).example for c in (Help, Join, Log, Standings)
+            ),
             "should_escape": False,
             **url,
         }
     ]
     if config.slack.command != LOG_COMMAND:
+        log = declaration_of(Log)
         commands.append(
             {
                 "command": LOG_COMMAND,
-                "description": "Log a run, walk or ride for the challenge",
-                "usage_hint": "12km cycle | run 5 mi | 12,5 km walk yesterday",
+                "description": log.help[:1].upper() + log.help[1:],
+                "usage_hint": log.example.removeprefix(f"{log.english} "),
                 "should_escape": False,
                 **url,
             }

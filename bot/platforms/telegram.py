@@ -31,7 +31,7 @@ from telegram import (
     Update,
     User,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import BotCommandLimit, ChatType, ParseMode
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -54,8 +54,9 @@ from telegram.ext import (
 from bot.background import Background
 from bot.config import Config, ConfigError
 from bot.domain.images import MAX_BYTES
+from bot.handlers.catalogue import menu
 from bot.handlers.dispatch import Dispatcher
-from bot.handlers.help import ADMINS, EVERYONE
+from bot.handlers.registry import Who
 from bot.health import AdapterHealth
 from bot.messages import Incoming, IncomingImage
 from bot.platforms.outbox import MaybeSent, Outbox, RetryLater, Undeliverable
@@ -87,8 +88,6 @@ FETCH_FAILED = Reply((Text("I couldn't fetch that photo from Telegram; please se
 CONFIRM_GONE = "That photo is no longer there; please send it again."
 CONFIRM_NOT_YOURS = "Only the person who sent this photo can enter it."
 
-HELP_COMMAND = BotCommand("help", "the commands you may use, with an example each")
-
 log = logging.getLogger(__name__)
 # Bot API URLs carry the token: httpx logs every request URL at INFO, PTB's bot its URLs at DEBUG.
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -106,20 +105,12 @@ class TelegramSecrets:
         return "TelegramSecrets(***)"
 
 
-def bot_commands(entries: tuple[tuple[str, str, str], ...]) -> list[BotCommand]:
-    """Menu entries from the help list: the command word, what it does, an example."""
-    commands = []
-    for usage, what, example in entries:
-        name = usage.split()[0]
-        description = f"{what}, e.g. /{example}" if " " in usage else what
-        commands.append(BotCommand(name, description))
-    return commands
-
-
-def admin_command() -> BotCommand:
-    """Telegram menus take one word per command: `admin`, its subcommands described."""
-    subcommands = ", ".join(usage.removeprefix("admin ") for usage, _, _ in ADMINS)
-    return BotCommand("admin", f"admin tools: {subcommands}")
+def bot_commands(*who: Who) -> list[BotCommand]:
+    """The menu of the commands for `who`."""
+    return [
+        BotCommand(word, _shortened(description, BotCommandLimit.MAX_DESCRIPTION))
+        for word, description in menu(*who)
+    ]
 
 
 class InOrderPerPerson(BaseUpdateProcessor):
@@ -245,10 +236,11 @@ class TelegramAdapter:
 
     async def _register_commands(self) -> None:
         """The employees' menu for everyone; each admin's private chat also gets `admin`."""
-        everyone = [HELP_COMMAND, *bot_commands(EVERYONE)]
+        everyone = bot_commands(Who.EVERYONE, Who.MEMBERS)
         await self._set_commands(everyone, BotCommandScopeDefault())
+        admins = bot_commands(*Who)
         for admin_id in sorted(self.config.admins.telegram):
-            await self._set_commands([*everyone, admin_command()], BotCommandScopeChat(admin_id))
+            await self._set_commands(admins, BotCommandScopeChat(admin_id))
 
     async def _set_commands(self, commands: list[BotCommand], scope: BotCommandScope) -> None:
         # A menu that cannot be set (an admin who never opened the bot) must not stop start-up.
@@ -550,7 +542,11 @@ def _markup(replies: list[Reply]) -> InlineKeyboardMarkup | None:
 def _toast(replies: list[Reply]) -> str:
     """The first line of the first reply, short enough for answerCallbackQuery."""
     first = replies[0].plain_text().split("\n", 1)[0] if replies else ""
-    return first if len(first) <= TOAST_MAX_CHARS else first[: TOAST_MAX_CHARS - 1] + "…"
+    return _shortened(first, TOAST_MAX_CHARS)
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _command_word(text: str) -> str:

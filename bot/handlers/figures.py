@@ -3,6 +3,8 @@
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from bot.domain.days import long_day
+
 EARTH_CIRCUMFERENCE_KM = Decimal(40075)
 
 
@@ -29,7 +31,7 @@ def money(amount: Decimal, currency: str) -> str:
 
 
 def day(value: date) -> str:
-    return f"{value:%a %-d %b %Y}"
+    return long_day(value)
 
 
 def times_around_earth(metres: int) -> str:

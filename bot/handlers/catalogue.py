@@ -1,0 +1,37 @@
+"""All the declared commands together, and the grammar made from them."""
+
+from bot.commands import Command, Grammar, ParseError
+from bot.handlers import activities, admin, guide, photos, posts, standings, teams, vote
+from bot.handlers.registry import Declaration, Who, arrange
+
+# In the order `help` and the menus list them.
+DECLARATIONS = arrange([guide, teams, activities, standings, admin, posts, vote, photos])
+_BY_COMMAND: dict[type[Command], Declaration] = {d.command: d for d in DECLARATIONS}
+GRAMMAR = Grammar(usage for d in DECLARATIONS for usage in d.usages())
+
+
+def parse(text: str) -> Command | ParseError:
+    """Read one command such as `/log@ChallengeBot 12km cycle`; never raises."""
+    return GRAMMAR.parse(text)
+
+
+def declaration_of(command: Command | type[Command]) -> Declaration:
+    return _BY_COMMAND[command if isinstance(command, type) else type(command)]
+
+
+def menu(*who: Who) -> list[tuple[str, str]]:
+    """A platform menu of the commands for `who`: one entry per first command word (Telegram
+    takes one word per command), what it does, with an example when it takes arguments."""
+    entries: dict[str, list[Declaration]] = {}
+    for declaration in DECLARATIONS:
+        if declaration.who in who:
+            entries.setdefault(declaration.english.split()[0], []).append(declaration)
+    return [(word, _describe(word, declared)) for word, declared in entries.items()]
+
+
+def _describe(word: str, declared: list[Declaration]) -> str:
+    if len(declared) == 1 and declared[0].english == word:
+        (only,) = declared
+        return f"{only.help}, e.g. /{only.example}" if only.takes_arguments else only.help
+    tools = ", ".join(d.syntax.removeprefix(f"{word} ") for d in declared)
+    return f"{word} tools: {tools}"

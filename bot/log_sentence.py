@@ -1,0 +1,314 @@
+"""The log sentence: a distance, an activity and maybe a day, in any order."""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import NoReturn
+
+from bot.domain.days import DayMonth, DayRef, ExactDate, RelativeDay, Weekday
+from bot.domain.kinds import ActivityKind
+from bot.words import ParseError, Refused, both, closest, did_you_mean, quote, refuse
+
+MAX_LOG_METRES = 1_000_000
+
+
+@dataclass(frozen=True)
+class LoggedWords:
+    """What a log sentence says: `unit_assumed` when no unit was typed and km was taken."""
+
+    distance_m: int
+    kind: ActivityKind
+    day: DayRef
+    unit_assumed: bool
+
+
+_NUMBER = r"(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)"
+_LETTERS = r"[^\W\d_]+"
+_BARE_NUMBER = re.compile(_NUMBER)
+_NUMBER_AND_UNIT = re.compile(f"({_NUMBER})({_LETTERS})")
+_SIGNED_NUMBER = re.compile(r"[+\-\u2212][0-9.,].*")
+_EXPONENT = re.compile(f"{_NUMBER}e[+-]?[0-9]+(?:{_LETTERS})?")
+_NOT_FINITE = re.compile(f"[+-]?(?:nan|infinity|inf)({_LETTERS})?")
+_NUMBER_LIKE = re.compile(f"[0-9.,/-]*[0-9][0-9.,/-]*(?:{_LETTERS})?")
+
+_METRES_PER_UNIT = {
+    **dict.fromkeys("km k kms kilometre kilometres kilometer kilometers".split(), Decimal(1000)),
+    **dict.fromkeys("mi mile miles".split(), Decimal("1609.344")),
+    **dict.fromkeys("m metre metres meter meters".split(), Decimal(1)),
+}
+
+
+@dataclass(frozen=True)
+class _Distance:
+    typed: str
+    metres: int
+    unit_assumed: bool
+
+
+def _metres(typed: str, number: str, metres_per_unit: Decimal) -> int:
+    """Whole metres, rounded half up, in a number of some unit; refuses zero and absurd ones."""
+    example = "log 12 km cycle"
+    value = Decimal(number.replace(",", "."))
+    if value == 0:
+        refuse(f"{quote(typed)} is zero; a distance must be more than 0.", example)
+    with localcontext(prec=60, rounding=ROUND_HALF_UP):
+        exact = value * metres_per_unit
+        if exact > MAX_LOG_METRES:
+            refuse(
+                f"{quote(typed)}? That's more than 1,000 km in one go; log each day on its own.",
+                example,
+            )
+        metres = int(exact.quantize(Decimal(1)))
+    if metres == 0:
+        refuse(f"{quote(typed)} is less than a metre; a distance must be at least 1 m.", example)
+    return metres
+
+
+def _distance_with_unit(typed: str, number: str, unit: str) -> _Distance:
+    metres_per_unit = _METRES_PER_UNIT.get(unit)
+    if metres_per_unit is None:
+        refuse(
+            f"I don't know the unit {quote(unit)} in {quote(typed)}; use km, mi or m.",
+            "log 12 km cycle",
+        )
+    return _Distance(typed, _metres(typed, number, metres_per_unit), False)
+
+
+def _distance_in_km(typed: str) -> _Distance:
+    return _Distance(typed, _metres(typed, typed, _METRES_PER_UNIT["km"]), True)
+
+
+def _refuse_distance(typed: str) -> NoReturn:
+    """Why a word shaped like a number (see `_looks_like_distance`) is not a distance."""
+    low = typed.lower()
+    if low.startswith("+") and _SIGNED_NUMBER.fullmatch(low):
+        message = f"Write the distance without a plus sign, not {quote(typed)}."
+    elif _SIGNED_NUMBER.fullmatch(low):
+        message = f"A distance can't be negative: {quote(typed)}."
+    elif _EXPONENT.fullmatch(low):
+        message = f"Write the distance as a plain number like 1000 m, not {quote(typed)}."
+    elif _is_not_finite(low):
+        message = f"{quote(typed)} is not a distance; give a number like 12,5 km."
+    else:
+        refuse(
+            f"I can't read {quote(typed)}. A distance has at most one decimal mark and no "
+            "thousands separator (12,5 or 1234.5); a day looks like 3/7, 3.7.2021 or 2021-07-03.",
+            "log 12,5 km walk 3/7",
+        )
+    refuse(message, "log 12 km cycle")
+
+
+def _is_not_finite(low: str) -> bool:
+    """Whether a word is NaN or infinity, with or without a unit."""
+    match = _NOT_FINITE.fullmatch(low)
+    return match is not None and (match[1] is None or match[1] in _METRES_PER_UNIT)
+
+
+def _looks_like_distance(low: str) -> bool:
+    """Whether a word that is neither a readable distance nor a day was meant as a number."""
+    return bool(
+        _SIGNED_NUMBER.fullmatch(low)
+        or _EXPONENT.fullmatch(low)
+        or _is_not_finite(low)
+        or _NUMBER_LIKE.fullmatch(low)
+    )
+
+
+# --- days
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_WORDS: dict[str, DayRef] = {
+    "today": RelativeDay(0),
+    "yesterday": RelativeDay(1),
+    **{name: Weekday(index) for index, name in enumerate(_WEEKDAYS)},
+    **{name[:3]: Weekday(index) for index, name in enumerate(_WEEKDAYS)},
+}
+_YEAR_FIRST = re.compile(r"([0-9]{4})([./-])([0-9]{1,2})\2([0-9]{1,2})")
+_DAY_FIRST = re.compile(r"([0-9]{1,2})([./-])([0-9]{1,2})\2([0-9]{4})")
+_DAY_MONTH = re.compile(r"([0-9]{1,2})[./]([0-9]{1,2})")
+
+
+def _not_in_calendar(typed: str) -> NoReturn:
+    refuse(
+        f"{quote(typed)} is not a day in the calendar; write days day first, "
+        "like 3/7 for 3 July, or as 2021-07-03.",
+        "log 10 km run 2021-07-03",
+    )
+
+
+def _exact_date(typed: str, year: str, month: str, day: str) -> ExactDate:
+    try:
+        return ExactDate(date(int(year), int(month), int(day)))
+    except ValueError:
+        _not_in_calendar(typed)
+
+
+def _day_month(typed: str) -> DayMonth | None:
+    """A day-first `3/7` or `3.7`; None when the word has another shape."""
+    match = _DAY_MONTH.fullmatch(typed)
+    if match is None:
+        return None
+    day, month = int(match[1]), int(match[2])
+    try:
+        date(2000, month, day)  # a leap year, so 29/2 is a day
+    except ValueError:
+        _not_in_calendar(typed)
+    return DayMonth(day, month)
+
+
+def _day_month_or_why(typed: str) -> DayMonth | ParseError | None:
+    """As `_day_month`, the refusal kept for later: `32.7` is no day, but may be 32.7 km."""
+    try:
+        return _day_month(typed)
+    except Refused as refused:
+        return refused.error
+
+
+def _read_date(typed: str) -> DayRef | None:
+    """A written date (`2021-07-03`, `3/7`, `03/07/2021`); None when the word is not one."""
+    if match := _YEAR_FIRST.fullmatch(typed):
+        return _exact_date(typed, year=match[1], month=match[3], day=match[4])
+    if match := _DAY_FIRST.fullmatch(typed):
+        return _exact_date(typed, year=match[4], month=match[3], day=match[1])
+    if "/" in typed:
+        return _day_month(typed)
+    return None
+
+
+# --- activities and the whole sentence
+
+
+_KIND_WORDS = {
+    **dict.fromkeys("run runs running ran jog jogs jogging jogged".split(), ActivityKind.RUN),
+    **dict.fromkeys("walk walks walking walked hike hikes hiking hiked".split(), ActivityKind.WALK),
+    **dict.fromkeys(
+        "cycle cycles cycling cycled bike bikes biking biked ride rides riding rode".split(),
+        ActivityKind.CYCLE,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class _Kind:
+    typed: str
+    kind: ActivityKind
+
+
+@dataclass(frozen=True)
+class _Day:
+    typed: str
+    day: DayRef
+
+
+@dataclass(frozen=True)
+class _BareNumber:
+    """A number without a unit: the distance in km, or a day when shaped like `3.7`."""
+
+    typed: str
+    as_day: DayMonth | ParseError | None
+
+
+_LogWord = _Kind | _Day | _Distance | _BareNumber
+
+
+def _read_log_word(word: str, following: str, after_number: bool) -> tuple[_LogWord, int]:
+    """What one word of a log means, and how many words that took (a unit may follow)."""
+    low = word.lower()
+    if low in _KIND_WORDS:
+        return _Kind(word, _KIND_WORDS[low]), 1
+    if low in _DAY_WORDS:
+        return _Day(word, _DAY_WORDS[low]), 1
+    if _BARE_NUMBER.fullmatch(low):
+        if following.lower() in _METRES_PER_UNIT:
+            return _distance_with_unit(f"{word} {following}", low, following.lower()), 2
+        return _BareNumber(word, _day_month_or_why(low)), 1
+    if match := _NUMBER_AND_UNIT.fullmatch(low):
+        return _distance_with_unit(word, match[1], match[2]), 1
+    day = _read_date(low)
+    if day is None:
+        _refuse_log_word(word, after_number)
+    return _Day(word, day), 1
+
+
+def _refuse_log_word(word: str, after_number: bool) -> NoReturn:
+    low = word.lower()
+    if _looks_like_distance(low):
+        _refuse_distance(word)
+    if low in _METRES_PER_UNIT:
+        refuse(f"{quote(word)} needs a number right before it, like 12 km.", "log 12 km cycle")
+    if after_number and re.fullmatch(_LETTERS, low):
+        refuse(f"I don't know the unit {quote(word)}; use km, mi or m.", "log 12 km cycle")
+    suggestion = closest(low, [*_KIND_WORDS, *_DAY_WORDS], cutoff=75)
+    refuse(
+        f"I don't understand {quote(word)} in a log.{did_you_mean(suggestion)} "
+        "A log is a distance, an activity (run, walk, cycle) and maybe a day.",
+        "log 12,5 km walk yesterday",
+    )
+
+
+def _read_log_words(words: list[str]) -> list[_LogWord]:
+    read: list[_LogWord] = []
+    index = 0
+    while index < len(words):
+        following = words[index + 1] if index + 1 < len(words) else ""
+        after_number = bool(read) and isinstance(read[-1], _BareNumber)
+        item, used = _read_log_word(words[index], following, after_number)
+        read.append(item)
+        index += used
+    return read
+
+
+def read_log(rest: str) -> LoggedWords:
+    """`log DISTANCE ACTIVITY [DAY]`, the three in any order."""
+    words = _read_log_words(rest.split())
+    kinds = [word for word in words if isinstance(word, _Kind)]
+    distances = [word for word in words if isinstance(word, _Distance)]
+    numbers = [word for word in words if isinstance(word, _BareNumber)]
+    days = [word for word in words if isinstance(word, _Day)]
+    if not words:
+        refuse("What did you do? Put a distance and an activity after 'log'.", "log 5 km run")
+    kind_example = f"log 5 km {kinds[0].kind}" if kinds else "log 5 km run"
+    if len(kinds) > 1:
+        refuse(
+            f"I found two activities, {both(kinds[0].typed, kinds[1].typed)}; "
+            "log one activity at a time.",
+            kind_example,
+        )
+    if len(distances) > 1:
+        refuse(
+            f"I found two distances, {both(distances[0].typed, distances[1].typed)}; "
+            "log one distance at a time.",
+            kind_example,
+        )
+    # A bare `3.7` is the distance only when nothing else is; otherwise it is a day.
+    if distances:
+        distance = distances[0]
+    elif numbers:
+        first, *numbers = numbers
+        distance = _distance_in_km(first.typed)
+    else:
+        refuse("How far did you go? Add a distance, like 5 km.", kind_example)
+    for number in numbers:
+        if number.as_day is None:
+            refuse(
+                f"I found two distances, {both(distance.typed, number.typed)}; "
+                "log one distance at a time.",
+                kind_example,
+            )
+        if isinstance(number.as_day, ParseError):
+            raise Refused(number.as_day)
+        days.append(_Day(number.typed, number.as_day))
+    if len(days) > 1:
+        refuse(
+            f"I found two days, {both(days[0].typed, days[1].typed)}; log each day on its own.",
+            "log 5 km run yesterday",
+        )
+    if not kinds:
+        refuse(
+            "Was it a run, a walk or a ride? Add the activity, like run.",
+            f"log {distance.typed} run",
+        )
+    day = days[0].day if days else RelativeDay(0)
+    return LoggedWords(distance.metres, kinds[0].kind, day, distance.unit_assumed)

@@ -1,0 +1,68 @@
+"""What every part of the grammar shares: the refusal, and ways to read and quote words."""
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NoReturn
+
+from rapidfuzz import fuzz, process
+
+
+@dataclass(frozen=True)
+class ParseError:
+    """What was wrong with the text, and a correct example (without a leading slash)."""
+
+    message: str
+    example: str
+
+
+class Refused(Exception):
+    """Raised inside the grammar; `parse` turns it into the ParseError it carries."""
+
+    def __init__(self, error: ParseError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def refuse(message: str, example: str) -> NoReturn:
+    raise Refused(ParseError(message, example))
+
+
+def split_first(text: str) -> tuple[str, str]:
+    """The first word and the rest, the rest trimmed but otherwise as typed."""
+    parts = text.split(maxsplit=1)
+    if not parts:
+        return "", ""
+    return parts[0], parts[1].strip() if len(parts) == 2 else ""
+
+
+def free_text(text: str) -> str:
+    """Text kept as typed, minus invisible control characters (line breaks and tabs stay)."""
+    return "".join(c for c in text if c in "\n\t" or not is_control(c)).strip()
+
+
+def is_control(char: str) -> bool:
+    """Whether a character is a control, format or line-break character."""
+    return unicodedata.category(char) in {"Cc", "Cf", "Cs", "Zl", "Zp"}
+
+
+def quote(text: str) -> str:
+    """The user's words in quotes, shortened, with invisible characters made visible."""
+    shown = "".join("\ufffd" if is_control(char) else char for char in text)
+    if len(shown) > 40:
+        shown = shown[:39] + "…"
+    return f"'{shown}'"
+
+
+def both(first: str, second: str) -> str:
+    return f"{quote(first)} and {quote(second)}"
+
+
+def closest(word: str, choices: Iterable[str], cutoff: float) -> str | None:
+    """The choice most like `word`, if any is at least `cutoff` (0..100) alike."""
+    match = process.extractOne(word, list(choices), scorer=fuzz.ratio, score_cutoff=cutoff)
+    return None if match is None else match[0]
+
+
+def did_you_mean(suggestion: str | None) -> str:
+    return "" if suggestion is None else f" Did you mean '{suggestion}'?"
