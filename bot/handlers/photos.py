@@ -26,6 +26,7 @@ EXAMPLE = "photo Sunrise over the Taff"
     example="photo Sunrise over the Taff",
     who=Who.MEMBERS,
     writes=True,
+    takes_file=True,
 )
 def enter_photo(ctx: Context, command: Photo) -> Reply:
     session, season_id, me = ctx.session, ctx.season_id, ctx.participant

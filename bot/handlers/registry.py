@@ -55,6 +55,8 @@ class Declaration:
     aliases: tuple[str, ...] = ()
     # Logs arriving together are written in one transaction, by a batch handler.
     batched: bool = False
+    # It needs the file sent with the message (a photo): the adapter fetches it only then.
+    takes_file: bool = False
 
     @property
     def english(self) -> str:
@@ -102,6 +104,7 @@ def command(
     words: Mapping[str, str] | None = None,
     aliases: tuple[str, ...] = (),
     batched: bool = False,
+    takes_file: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Declare the handler below as the one that answers `command`."""
 
@@ -118,6 +121,7 @@ def command(
                 dict(words or {}),
                 aliases,
                 batched,
+                takes_file,
             )
         )
         return handler
