@@ -10,13 +10,22 @@ from storage.models import Ballot, Charity, SeasonOutcome
 from storage.repository import for_update, upsert_into
 
 
-def outcome(session: Session, season_id: int, *, lock: bool = False) -> SeasonOutcome:
-    """The season's outcome row, created empty on first use."""
+def outcome(session: Session, season_id: int) -> SeasonOutcome:
+    """Where the season's vote and photo competition stand, for reading: never writes, so a
+    read-only transaction may ask. Before anything was decided, an empty outcome that is not
+    stored; a command that changes the outcome asks for `locked_outcome` instead."""
+    found = session.get(SeasonOutcome, season_id)
+    return found if found is not None else SeasonOutcome(season_id=season_id)
+
+
+def locked_outcome(session: Session, season_id: int) -> SeasonOutcome:
+    """The season's outcome row, created empty on first use, locked until the transaction
+    ends: for the commands that change it, or that need it not to change meanwhile."""
     session.execute(
         upsert_into(session, SeasonOutcome).values(season_id=season_id).on_conflict_do_nothing()
     )
     statement = select(SeasonOutcome).where(SeasonOutcome.season_id == season_id)
-    return session.scalars(for_update(statement) if lock else statement).one()
+    return session.scalars(for_update(statement)).one()
 
 
 def charities(session: Session, season_id: int) -> list[Charity]:

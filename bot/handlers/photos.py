@@ -114,7 +114,7 @@ def list_all(ctx: Context, _command: AdminPhotosList) -> Reply:
 )
 def choose_winner(ctx: Context, command: AdminPhotosWinner) -> list[Reply]:
     session = ctx.session
-    state = outcomes.outcome(session, ctx.season_id, lock=True)
+    state = outcomes.locked_outcome(session, ctx.season_id)
     if state.photo_id is not None:
         return [
             say(

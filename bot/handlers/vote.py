@@ -126,7 +126,7 @@ def _find_charity(ctx: Context, command: Vote) -> Charity | Reply:
     writes=True,
 )
 def add_charity(ctx: Context, command: AdminCharityAdd) -> Reply:
-    state = votes.outcome(ctx.session, ctx.season_id, lock=True)
+    state = votes.locked_outcome(ctx.session, ctx.season_id)
     if state.vote_opened_at is not None:
         return say("The vote has been opened; the ballot can't change now.", example="vote")
     key = name_key(command.name)
@@ -150,7 +150,7 @@ def add_charity(ctx: Context, command: AdminCharityAdd) -> Reply:
     writes=True,
 )
 def remove_charity(ctx: Context, command: AdminCharityRemove) -> Reply:
-    state = votes.outcome(ctx.session, ctx.season_id, lock=True)
+    state = votes.locked_outcome(ctx.session, ctx.season_id)
     if state.vote_opened_at is not None:
         return say("The vote has been opened; the ballot can't change now.", example="vote")
     charity = votes.charity_by_key(ctx.session, ctx.season_id, name_key(command.name))
@@ -172,7 +172,7 @@ def remove_charity(ctx: Context, command: AdminCharityRemove) -> Reply:
     writes=True,
 )
 def open_vote(ctx: Context, _command: AdminVoteOpen) -> list[Reply]:
-    state = votes.outcome(ctx.session, ctx.season_id, lock=True)
+    state = votes.locked_outcome(ctx.session, ctx.season_id)
     if state.vote_opened_at is not None:
         return [say("The vote was already opened; it opens once.", example="admin vote close")]
     ballot = votes.charities(ctx.session, ctx.season_id)
@@ -221,7 +221,7 @@ def close_vote_command(ctx: Context, _command: AdminVoteClose) -> list[Reply]:
 
 def close_vote(session: Session, season_id: int, now: datetime) -> list[Reply]:
     """Close an open vote and announce the counts; nothing if it is not open."""
-    state = votes.outcome(session, season_id, lock=True)
+    state = votes.locked_outcome(session, season_id)
     if state.vote_opened_at is None or state.vote_closed_at is not None:
         return []
     state.vote_closed_at = now
@@ -250,7 +250,7 @@ def close_vote(session: Session, season_id: int, now: datetime) -> list[Reply]:
     writes=True,
 )
 def settle_winner(ctx: Context, command: AdminVoteWinner) -> list[Reply]:
-    state = votes.outcome(ctx.session, ctx.season_id, lock=True)
+    state = votes.locked_outcome(ctx.session, ctx.season_id)
     if state.vote_closed_at is None:
         return [
             say(
