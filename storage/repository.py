@@ -299,10 +299,6 @@ def activity_by_id(session: Session, season_id: int, activity_id: int) -> Activi
     )
 
 
-def team_name(session: Session, team_id: int) -> str:
-    return session.scalar(select(Team.name).where(Team.id == team_id)) or "?"
-
-
 # -- personal totals ---------------------------------------------------------------------------
 
 
