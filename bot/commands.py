@@ -208,8 +208,8 @@ class Vote(Command):
     def read(cls, rest: str, words: str) -> Self:
         if not rest:
             return cls(None)
-        if re.fullmatch(r"#[0-9]{1,9}", rest):  # a ballot button
-            return cls(None, int(rest[1:]))
+        if re.fullmatch(r"#?[0-9]{1,9}", rest):  # a ballot button's number, or typed
+            return cls(None, int(rest.removeprefix("#")))
         return cls(charity_name(rest, f"{words} WWF"))
 
 

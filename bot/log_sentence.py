@@ -1,6 +1,7 @@
 """The log sentence: a distance, an activity and maybe a day, in any order."""
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -39,11 +40,24 @@ _METRES_PER_UNIT = {
 }
 
 
+# A comma or dot then exactly three digits: a decimal mark, or a thousands separator?
+_GROUPED = re.compile(r"([1-9][0-9]{0,2})[.,]([0-9]{3})")
+# Races people name instead of a distance; both are runs.
+_RACES = {"marathon": 42_195, "half marathon": 21_098, "half-marathon": 21_098}
+# Sports people do that the challenge does not count.
+_OTHER_SPORTS = set(
+    "swim swims swimming swam row rows rowing rowed ski skis skiing skied skate skating "
+    "paddle paddling kayak kayaking canoe canoeing climb climbing yoga gym dance dancing "
+    "football soccer tennis golf".split()
+)
+
+
 @dataclass(frozen=True)
 class _Distance:
     typed: str
     metres: int
     unit_assumed: bool
+    kind: ActivityKind | None = None  # what a race implies
 
 
 def _metres(typed: str, number: str, metres_per_unit: Decimal) -> int:
@@ -65,6 +79,26 @@ def _metres(typed: str, number: str, metres_per_unit: Decimal) -> int:
     return metres
 
 
+def _refuse_if_grouped(typed: str, number: str, metres_per_unit: Decimal) -> None:
+    """`10,000 m` or `1.500` (no unit): a thousands separator or a decimal mark? Never guess."""
+    match = _GROUPED.fullmatch(number)
+    if match is None or metres_per_unit == _METRES_PER_UNIT["mi"]:
+        return
+    whole = int(match[1] + match[2])
+    small = format(Decimal(f"{match[1]}.{match[2]}").normalize(), "f")
+    if metres_per_unit == _METRES_PER_UNIT["m"]:
+        readings = f"{small} m or {whole:,} m"
+    elif typed == number:  # no unit: km is assumed
+        readings = f"{small} km or {whole:,} m"
+    else:
+        return  # `1,500 km` is 1.5 km: a thousand km is more than anyone logs
+    refuse(
+        f"I can't tell whether {quote(typed)} means {readings}: write it without a "
+        "thousands separator, like 1500 m or 1.5 km.",
+        "log 1.5 km run",
+    )
+
+
 def _distance_with_unit(typed: str, number: str, unit: str) -> _Distance:
     metres_per_unit = _METRES_PER_UNIT.get(unit)
     if metres_per_unit is None:
@@ -72,10 +106,12 @@ def _distance_with_unit(typed: str, number: str, unit: str) -> _Distance:
             f"I don't know the unit {quote(unit)} in {quote(typed)}; use km, mi or m.",
             "log 12 km cycle",
         )
+    _refuse_if_grouped(typed, number, metres_per_unit)
     return _Distance(typed, _metres(typed, number, metres_per_unit), False)
 
 
 def _distance_in_km(typed: str) -> _Distance:
+    _refuse_if_grouped(typed, typed, _METRES_PER_UNIT["km"])
     return _Distance(typed, _metres(typed, typed, _METRES_PER_UNIT["km"]), True)
 
 
@@ -122,11 +158,23 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _DAY_WORDS: dict[str, DayRef] = {
     "today": RelativeDay(0),
     "yesterday": RelativeDay(1),
+    "tomorrow": RelativeDay(-1),  # refused with the reason: it is in the future
     **{name: Weekday(index) for index, name in enumerate(_WEEKDAYS)},
     **{name[:3]: Weekday(index) for index, name in enumerate(_WEEKDAYS)},
 }
 _YEAR_FIRST = re.compile(r"([0-9]{4})([./-])([0-9]{1,2})\2([0-9]{1,2})")
-_DAY_FIRST = re.compile(r"([0-9]{1,2})([./-])([0-9]{1,2})\2([0-9]{4})")
+_DAY_FIRST = re.compile(r"([0-9]{1,2})([./-])([0-9]{1,2})\2([0-9]{4}|[0-9]{2})")
+_MONTHS = {
+    name: number
+    for number, full in enumerate(
+        "january february march april may june july august september october november "
+        "december".split(),
+        start=1,
+    )
+    for name in (full, full[:3], full[:4])
+}
+# Words that may stand before a day and change nothing: `on friday`, `last friday`.
+_BEFORE_A_DAY = {"on", "last"}
 _DAY_MONTH = re.compile(r"([0-9]{1,2})[./]([0-9]{1,2})")
 
 
@@ -171,7 +219,8 @@ def _read_date(typed: str) -> DayRef | None:
     if match := _YEAR_FIRST.fullmatch(typed):
         return _exact_date(typed, year=match[1], month=match[3], day=match[4])
     if match := _DAY_FIRST.fullmatch(typed):
-        return _exact_date(typed, year=match[4], month=match[3], day=match[1])
+        year = match[4] if len(match[4]) == 4 else f"20{match[4]}"
+        return _exact_date(typed, year=year, month=match[3], day=match[1])
     if "/" in typed:
         return _day_month(typed)
     return None
@@ -213,16 +262,33 @@ class _BareNumber:
 _LogWord = _Kind | _Day | _Distance | _BareNumber
 
 
-def _read_log_word(word: str, following: str, after_number: bool) -> tuple[_LogWord, int]:
-    """What one word of a log means, and how many words that took (a unit may follow)."""
-    low = word.lower()
+def _read_log_word(word: str, following: str, after_number: bool) -> tuple[_LogWord | None, int]:
+    """What one word of a log means (None: nothing), and how many words that took (a unit,
+    a month or a race's second word may follow)."""
+    low, next_low = word.lower(), following.lower()
     if low in _KIND_WORDS:
         return _Kind(word, _KIND_WORDS[low]), 1
     if low in _DAY_WORDS:
         return _Day(word, _DAY_WORDS[low]), 1
+    if low in _BEFORE_A_DAY and (next_low in _DAY_WORDS or _looks_like_day(next_low)):
+        return None, 1
+    for words, race in ((f"{low} {next_low}", 2), (low, 1)):
+        if words in _RACES:
+            typed = " ".join([word, following][:race])
+            return _Distance(typed, _RACES[words], False, ActivityKind.RUN), race
+    if low in _MONTHS and re.fullmatch(r"[0-9]{1,2}", next_low):  # `Nov 29`
+        return _Day(f"{word} {following}", _named_month(next_low, low)), 2
     if _BARE_NUMBER.fullmatch(low):
-        if following.lower() in _METRES_PER_UNIT:
-            return _distance_with_unit(f"{word} {following}", low, following.lower()), 2
+        if next_low in _METRES_PER_UNIT:
+            return _distance_with_unit(f"{word} {following}", low, next_low), 2
+        if next_low in _MONTHS and re.fullmatch(r"[0-9]{1,2}", low):  # `29 Nov`
+            return _Day(f"{word} {following}", _named_month(low, next_low)), 2
+        if re.fullmatch(r"[0-9]{1,3}", low) and re.match(r"[0-9]{3}(?![0-9])", next_low):
+            refuse(
+                f"Is {quote(f'{word} {following}')} one number with a space in it? "
+                "Write it without the space, like 1500 m, or as 1.5 km.",
+                "log 1.5 km run",
+            )
         return _BareNumber(word, _day_month_or_why(low)), 1
     if match := _NUMBER_AND_UNIT.fullmatch(low):
         return _distance_with_unit(word, match[1], match[2]), 1
@@ -238,9 +304,15 @@ def _refuse_log_word(word: str, after_number: bool) -> NoReturn:
         _refuse_distance(word)
     if low in _METRES_PER_UNIT:
         refuse(f"{quote(word)} needs a number right before it, like 12 km.", "log 12 km cycle")
+    if low in _OTHER_SPORTS:
+        refuse(
+            f"{quote(word)} doesn't count here: the challenge counts running, walking and cycling.",
+            "log 5 km walk",
+        )
     if after_number and re.fullmatch(_LETTERS, low):
         refuse(f"I don't know the unit {quote(word)}; use km, mi or m.", "log 12 km cycle")
-    suggestion = closest(low, [*_KIND_WORDS, *_DAY_WORDS], cutoff=75)
+    # Weekdays by their full names only: `on` is not `mon`.
+    suggestion = closest(low, [*_KIND_WORDS, *(w for w in _DAY_WORDS if len(w) > 3)], cutoff=75)
     refuse(
         f"I don't understand {quote(word)} in a log.{did_you_mean(suggestion)} "
         "A log is a distance, an activity (run, walk, cycle) and maybe a day.",
@@ -255,14 +327,15 @@ def _read_log_words(words: list[str]) -> list[_LogWord]:
         following = words[index + 1] if index + 1 < len(words) else ""
         after_number = bool(read) and isinstance(read[-1], _BareNumber)
         item, used = _read_log_word(words[index], following, after_number)
-        read.append(item)
+        if item is not None:
+            read.append(item)
         index += used
     return read
 
 
 def read_log(rest: str) -> LoggedWords:
     """`log DISTANCE ACTIVITY [DAY]`, the three in any order."""
-    words = _read_log_words(rest.split())
+    words = _read_log_words(_plain_digits(rest).split())
     kinds = [word for word in words if isinstance(word, _Kind)]
     distances = [word for word in words if isinstance(word, _Distance)]
     numbers = [word for word in words if isinstance(word, _BareNumber)]
@@ -305,10 +378,33 @@ def read_log(rest: str) -> LoggedWords:
             f"I found two days, {both(days[0].typed, days[1].typed)}; log each day on its own.",
             "log 5 km run yesterday",
         )
-    if not kinds:
+    kind = kinds[0].kind if kinds else distance.kind
+    if kind is None:
         refuse(
             "Was it a run, a walk or a ride? Add the activity, like run.",
             f"log {distance.typed} run",
         )
     day = days[0].day if days else RelativeDay(0)
-    return LoggedWords(distance.metres, kinds[0].kind, day, distance.unit_assumed)
+    return LoggedWords(distance.metres, kind, day, distance.unit_assumed)
+
+
+def _plain_digits(text: str) -> str:
+    """Any script's digits as 0-9 and full-width letters as plain ones (`５ ｋｍ` is 5 km);
+    a fraction character is refused with the decimal to write instead."""
+    for char in text:
+        if unicodedata.category(char) == "No" and "FRACTION" in unicodedata.name(char, ""):
+            value = Decimal(str(unicodedata.numeric(char))).normalize()
+            refuse(f"Write {quote(char)} as a decimal, {value}, like 0.5 km.", "log 0.5 km walk")
+    plain = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+    return unicodedata.normalize("NFKC", plain)
+
+
+def _looks_like_day(low: str) -> bool:
+    return bool(
+        _YEAR_FIRST.fullmatch(low) or _DAY_FIRST.fullmatch(low) or _DAY_MONTH.fullmatch(low)
+    )
+
+
+def _named_month(day: str, month: str) -> DayMonth:
+    """`29 Nov`: a day of a named month, in the year nearest today."""
+    return _day_month(f"{int(day)}/{_MONTHS[month]}")  # type: ignore[return-value]

@@ -1,5 +1,6 @@
 """The command grammar, as a participant types it."""
 
+import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -26,6 +27,7 @@ from bot.commands import (
     TeamInfo,
     Totals,
     Undo,
+    Vote,
 )
 from bot.domain.days import DayMonth, ExactDate, RelativeDay, Weekday
 from bot.domain.kinds import ActivityKind
@@ -426,7 +428,13 @@ def test_days_not_in_the_calendar_are_refused(word: str) -> None:
 
 
 def test_a_day_that_is_neither_distance_nor_date_is_refused() -> None:
-    assert "I can't read '3/7/21'" in refusal("log 5 km run 3/7/21").message
+    assert "I can't read '3/7/2021/1'" in refusal("log 5 km run 3/7/2021/1").message
+
+
+def test_a_two_digit_year_is_this_century() -> None:
+    assert parse("log 5 km run 3/7/21") == Log(
+        5_000, RUN, ExactDate(date(2021, 7, 3)), unit_assumed=False
+    )
 
 
 def test_a_bare_dotted_number_is_the_day_when_a_distance_has_a_unit() -> None:
@@ -501,7 +509,11 @@ def test_any_well_formed_log_in_any_order_is_read_exactly(
         # Two bare numbers: the rule reads the first as the distance.
         words = [distance, *(w for w in words if w != distance)]
     text = "log " + " ".join(words)
-    if metres == 0:
+    # `1,500 m` and a bare `1.500`: a thousands separator or a decimal mark? Never a guess.
+    grouped = re.fullmatch(r"[1-9][0-9]{0,2}[.,][0-9]{3}", typed_number)
+    if grouped and (unit is None or UNITS[unit] == 1):
+        assert "thousands separator" in refusal(text).message
+    elif metres == 0:
         assert "less than a metre" in refusal(text).message
     elif exact > 1_000_000:
         assert "more than 1,000 km" in refusal(text).message
@@ -608,3 +620,86 @@ def test_plausible_commands_parse_or_are_explained(
     command: str, tokens: list[str], separator: str
 ) -> None:
     assert_parses_or_explains(separator.join([command, *tokens]))
+
+
+# --- what people really type
+
+
+@pytest.mark.parametrize(
+    ("text", "readings"),
+    [
+        ("log 10,000 m run", "10 m or 10,000 m"),
+        ("log 1,500 m run", "1.5 m or 1,500 m"),
+        ("log 2,000m walk", "2 m or 2,000 m"),
+        ("log 10.000 m run", "10 m or 10,000 m"),
+        ("log 1,500 run", "1.5 km or 1,500 m"),
+    ],
+)
+def test_a_thousands_separator_or_a_decimal_mark_is_never_guessed(text, readings) -> None:
+    error = refusal(text)
+    assert readings in error.message and "thousands separator" in error.message
+
+
+@given(
+    thousands=st.integers(min_value=1, max_value=999),
+    rest=st.integers(min_value=0, max_value=999),
+    mark=st.sampled_from([",", ".", " "]),
+    unit=st.sampled_from(["", " m", "m", " metres"]),
+    kind=st.sampled_from(["run", "walk", "ride"]),
+)
+def test_any_grouped_number_in_metres_or_without_a_unit_is_refused(
+    thousands: int, rest: int, mark: str, unit: str, kind: str
+) -> None:
+    if mark == " " and unit == "m":
+        unit = " m"
+    error = refusal(f"log {thousands}{mark}{rest:03d}{unit} {kind}")
+    assert "1500 m" in error.message
+
+
+def test_a_thousands_mark_with_km_or_a_leading_zero_is_a_decimal_mark() -> None:
+    assert parse("log 1,500 km run") == Log(1_500, RUN, TODAY, unit_assumed=False)
+    assert parse("log 0,500 run") == Log(500, RUN, TODAY, unit_assumed=True)
+
+
+def test_tomorrow_is_read_so_that_it_can_be_refused_as_the_future() -> None:
+    assert parse("log 5 km run tomorrow") == Log(5_000, RUN, RelativeDay(-1), unit_assumed=False)
+
+
+@pytest.mark.parametrize(
+    ("words", "day"),
+    [
+        ("29 Nov", DayMonth(29, 11)),
+        ("Nov 29", DayMonth(29, 11)),
+        ("3 july", DayMonth(3, 7)),
+        ("29/11/26", ExactDate(date(2026, 11, 29))),
+        ("on friday", Weekday(4)),
+        ("last friday", Weekday(4)),
+        ("on 3/7", DayMonth(3, 7)),
+    ],
+)
+def test_days_as_people_write_them(words: str, day) -> None:
+    assert parse(f"log 5 km run {words}") == Log(5_000, RUN, day, unit_assumed=False)
+
+
+def test_races_are_distances_and_runs() -> None:
+    assert parse("log marathon") == Log(42_195, RUN, TODAY, unit_assumed=False)
+    assert parse("log half marathon yesterday") == Log(21_098, RUN, YESTERDAY, unit_assumed=False)
+    assert parse("log walk half-marathon") == Log(21_098, WALK, TODAY, unit_assumed=False)
+
+
+def test_digits_of_any_script_are_digits_and_a_fraction_gets_its_decimal() -> None:
+    assert parse("log ５ ｋｍ run") == Log(5_000, RUN, TODAY, unit_assumed=False)
+    assert parse("log ٥ km run") == Log(5_000, RUN, TODAY, unit_assumed=False)
+    assert "0.5" in refusal("log ½ km walk").message
+    assert "0.75" in refusal("log ¾ km walk").message
+
+
+def test_other_sports_are_named_as_not_counted_and_on_is_not_monday() -> None:
+    error = refusal("log 5 km swim")
+    assert "running, walking and cycling" in error.message
+    assert "mon" not in refusal("log 5 km run on").message
+
+
+def test_a_vote_by_number_is_a_vote_for_that_charity() -> None:
+    assert parse("vote 1") == Vote(None, 1)
+    assert parse("vote #9") == Vote(None, 9)

@@ -93,7 +93,7 @@ def refuses(chat, user: str, text: str, *reasons: str) -> str:
         ("/log", "Put a distance and an activity after 'log'"),
         ("/log 3 km run 5 km", "two distances"),
         ("/log 3 km run walk", "two activities"),
-        ("/log 5 km swim", "I don't understand 'swim'"),
+        ("/log 5 km swim", "'swim' doesn't count here: the challenge counts running, walking"),
     ],
 )
 def test_a_distance_or_activity_that_makes_no_sense_is_refused_and_nothing_is_stored(
@@ -481,3 +481,22 @@ def test_any_text_after_log_gets_an_answer_and_stores_only_plausible_distances(
         per_kind_and_day[kind, day] = per_kind_and_day.get((kind, day), 0) + metres
     for (kind, _day), metres in per_kind_and_day.items():
         assert metres <= config.limits.max_metres(kind)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("/log 10,000 m run", "10 m or 10,000 m"),
+        ("/log 1 500 m run", "one number with a space in it"),
+        ("/log 5 km run tomorrow", "in the future"),
+        ("/log ½ km walk", "as a decimal, 0.5"),
+    ],
+)
+def test_what_people_really_type_is_never_stored_as_a_guess(chat, text, reason):
+    in_a_team(chat)
+    refuses(chat, "alice", text, reason)
+
+
+def test_a_half_marathon_is_logged_as_a_run(chat):
+    in_a_team(chat)
+    assert "21.1 km run" in chat.say("alice", "/log half marathon")
