@@ -12,7 +12,7 @@ from bot.domain.days import short_day
 from bot.handlers import figures
 from bot.handlers.context import Context
 from bot.handlers.registry import Who, command
-from bot.handlers.standings import competition_ranks, headcount, kinds_table, season_so_far
+from bot.handlers.standings import TOP, competition_ranks, headcount, kinds_table, season_so_far
 from bot.replies import (
     Chart,
     Example,
@@ -28,8 +28,6 @@ from bot.replies import (
 from storage import charity_vote as outcomes
 from storage import repository as repo
 from storage.models import Participant, PhotoEntry
-
-TOP = 10
 
 
 def leaderboard_key(season_id: int, day: date) -> str:

@@ -14,6 +14,7 @@ from bot.replies import Heading, Reply, Table, Text, say
 from storage import repository as repo
 from storage.models import Team
 
+# How many teams and people a ranking lists, here and in the scheduled posts.
 TOP = 10
 
 

@@ -10,6 +10,7 @@ from bot.handlers.registry import Who, command
 from bot.replies import Example, Heading, Reply, Table, Text, say
 from storage import repository as repo
 
+# How alike (0 to 100) a typed name must be to a team's or a charity's to be suggested.
 SUGGESTION_CUTOFF = 60
 
 

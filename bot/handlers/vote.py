@@ -16,12 +16,11 @@ from bot.commands import (
 from bot.domain.names import name_key
 from bot.handlers.context import Context
 from bot.handlers.registry import REFUSALS, Who, command
+from bot.handlers.teams import SUGGESTION_CUTOFF
 from bot.replies import Button, Buttons, Heading, Reply, Table, Text, ToAnnouncementChats, say
 from storage import charity_vote as votes
 from storage import repository as repo
 from storage.models import Charity
-
-SUGGESTION_CUTOFF = 60
 
 
 @command(
