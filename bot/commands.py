@@ -4,7 +4,7 @@ no platform."""
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Self
 from zoneinfo import available_timezones
@@ -398,9 +398,12 @@ class Grammar:
             if deeper is None:
                 break
             node, rest = deeper, after
-        if node.usage is not None:
-            return node.usage.command.read(rest, node.words)
-        return _unknown_below(node, word)
+        try:
+            if node.usage is not None:
+                return node.usage.command.read(rest, node.words)
+            return _unknown_below(node, word)
+        except Refused as refused:
+            raise Refused(replace(refused.error, under=node.words)) from None
 
 
 def _unknown_below(node: _Node, typed: str) -> Command:

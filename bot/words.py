@@ -14,6 +14,8 @@ class ParseError:
 
     message: str
     example: str
+    # The command words read before the trouble (`admin` in `admin exprot`), if any.
+    under: str = ""
 
 
 class Refused(Exception):

@@ -35,3 +35,10 @@ def _describe(word: str, declared: list[Declaration]) -> str:
         return f"{only.help}, e.g. /{only.example}" if only.takes_arguments else only.help
     tools = ", ".join(d.syntax.removeprefix(f"{word} ") for d in declared)
     return f"{word} tools: {tools}"
+
+
+def only_for_admins(words: str) -> bool:
+    """Whether every command that starts with these words is for admins (`admin`): to anyone
+    else, a mistake after them is only "admins only", not a list of admin commands."""
+    under = [d for d in DECLARATIONS if f"{d.english} ".startswith(f"{words} ")]
+    return bool(words) and all(d.who is Who.ADMINS for d in under)
