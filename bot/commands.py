@@ -11,6 +11,7 @@ from zoneinfo import available_timezones
 
 from bot.domain.days import DayRef
 from bot.domain.kinds import ActivityKind
+from bot.domain.names import graphemes
 from bot.log_sentence import read_log
 from bot.words import (
     ParseError,
@@ -18,7 +19,7 @@ from bot.words import (
     closest,
     did_you_mean,
     free_text,
-    is_control,
+    has_invisible,
     quote,
     refuse,
     split_first,
@@ -428,13 +429,14 @@ def team_name(text: str, words: str) -> str:
     example = f"{words} Red Rockets"
     if not text:
         refuse(f"Which team? Put its name after '{words}'.", example)
-    if any(is_control(char) for char in text):
+    if has_invisible(text):
         refuse("A team name can't contain line breaks, tabs or other control characters.", example)
     name = " ".join(text.split())
-    if not TEAM_NAME_MIN_LENGTH <= len(name) <= TEAM_NAME_MAX_LENGTH:
+    length = len(graphemes(name))  # as people count: an emoji is one
+    if not TEAM_NAME_MIN_LENGTH <= length <= TEAM_NAME_MAX_LENGTH:
         refuse(
             f"A team name needs {TEAM_NAME_MIN_LENGTH} to {TEAM_NAME_MAX_LENGTH} characters; "
-            f"{quote(name)} has {len(name)}.",
+            f"{quote(name)} has {length}.",
             example,
         )
     return name

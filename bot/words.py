@@ -1,11 +1,12 @@
 """What every part of the grammar shares: the refusal, and ways to read and quote words."""
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NoReturn
 
 from rapidfuzz import fuzz, process
+
+from bot.domain.names import graphemes, is_invisible
 
 
 @dataclass(frozen=True)
@@ -38,22 +39,34 @@ def split_first(text: str) -> tuple[str, str]:
     return parts[0], parts[1].strip() if len(parts) == 2 else ""
 
 
+# How an invisible character is shown when a reply quotes it: named, never echoed.
+_INVISIBLE_NAMES = {"\x00": "NUL", "\t": "TAB", "\n": "LINE BREAK", "\r": "CR", "\x1b": "ESC"}
+
+
 def free_text(text: str) -> str:
-    """Text kept as typed, minus invisible control characters (line breaks and tabs stay)."""
-    return "".join(c for c in text if c in "\n\t" or not is_control(c)).strip()
+    """Text kept as typed, minus invisible control characters (line breaks and tabs stay;
+    an emoji keeps its joiners)."""
+    return "".join(g for g in graphemes(text) if g in "\n\t" or not is_invisible(g)).strip()
 
 
-def is_control(char: str) -> bool:
-    """Whether a character is a control, format or line-break character."""
-    return unicodedata.category(char) in {"Cc", "Cf", "Cs", "Zl", "Zp"}
+def has_invisible(text: str) -> bool:
+    """Whether the text holds a control or format character of its own (a joiner inside an
+    emoji is part of the emoji)."""
+    return any(is_invisible(grapheme) for grapheme in graphemes(text))
 
 
 def quote(text: str) -> str:
-    """The user's words in quotes, shortened, with invisible characters made visible."""
-    shown = "".join("\ufffd" if is_control(char) else char for char in text)
+    """The user's words in quotes, shortened, with invisible characters named: `[ESC]`."""
+    shown = "".join(
+        "".join(_named(char) for char in g) if is_invisible(g) else g for g in graphemes(text)
+    )
     if len(shown) > 40:
         shown = shown[:39] + "…"
     return f"'{shown}'"
+
+
+def _named(char: str) -> str:
+    return f"[{_INVISIBLE_NAMES.get(char) or f'U+{ord(char):04X}'}]"
 
 
 def both(first: str, second: str) -> str:
