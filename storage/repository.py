@@ -20,6 +20,7 @@ from storage.models import (
     Membership,
     Participant,
     ParticipantTotal,
+    PhotoEntry,
     PlatformAccount,
     PostLedger,
     Season,
@@ -431,6 +432,57 @@ def season_sums(session: Session, season_id: int) -> SeasonSums:
         ).where(Team.season_id == season_id)
     ).one()
     return SeasonSums(int(run), int(walk), int(cycle))
+
+
+# -- photos ------------------------------------------------------------------------------------
+
+
+def photo_entries(session: Session, season_id: int) -> list[tuple[PhotoEntry, str]]:
+    """Every photo entered in the season, each with its author's name, in the order entered."""
+    rows = session.execute(
+        select(PhotoEntry, Participant.display_name)
+        .join(Participant, Participant.id == PhotoEntry.participant_id)
+        .where(PhotoEntry.season_id == season_id)
+        .order_by(PhotoEntry.id)
+    )
+    return [(entry, name) for entry, name in rows]
+
+
+def photo_entries_of(session: Session, season_id: int, participant_id: int) -> list[PhotoEntry]:
+    """One participant's photo entries in the season, in the order entered."""
+    return list(
+        session.scalars(
+            select(PhotoEntry)
+            .where(PhotoEntry.season_id == season_id, PhotoEntry.participant_id == participant_id)
+            .order_by(PhotoEntry.id)
+        )
+    )
+
+
+def add_photo_entry(
+    session: Session,
+    season_id: int,
+    participant_id: int,
+    *,
+    sha256: str,
+    media_type: str,
+    size_bytes: int,
+    title: str | None,
+    now: datetime,
+) -> PhotoEntry:
+    """Enter a photo whose image is already stored under its SHA-256."""
+    entry = PhotoEntry(
+        season_id=season_id,
+        participant_id=participant_id,
+        sha256=sha256,
+        media_type=media_type,
+        size_bytes=size_bytes,
+        title=title,
+        created_at=now,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
 
 
 # -- the post ledger ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from bot.messages import Incoming
 from bot.replies import Reply, say
 from storage import logbook
 from storage import repository as repo
-from storage.models import Activity, Team
+from storage.models import Activity
 
 log = logging.getLogger(__name__)
 
@@ -188,8 +188,8 @@ def _over_limit(config: Config, command: Log, already_m: int) -> Reply | None:
     writes=True,
 )
 def undo_last(ctx: Context, _command: Undo) -> Reply:
-    repo.lock_participant(ctx.session, ctx.participant.id)
-    activity = repo.latest_activity(ctx.session, ctx.season_id, ctx.participant.id)
+    ctx.store.lock_caller()
+    activity = ctx.store.my_latest_activity()
     if activity is None:
         return say("You have nothing logged to undo.", example="log 5km run")
     return _remove_own(ctx, activity)
@@ -204,8 +204,8 @@ def undo_last(ctx: Context, _command: Undo) -> Reply:
     writes=True,
 )
 def delete_activity(ctx: Context, command: Delete) -> Reply:
-    repo.lock_participant(ctx.session, ctx.participant.id)
-    activity = repo.activity_by_id(ctx.session, ctx.season_id, command.activity_id)
+    ctx.store.lock_caller()
+    activity = ctx.store.activity(command.activity_id)
     if activity is None or activity.participant_id != ctx.participant.id:
         return say(
             f"You have no log #{command.activity_id}. The reply to each log shows its number.",
@@ -230,22 +230,19 @@ def set_timezone(ctx: Context, command: SetTimezone) -> Reply:
 
 
 def _remove_own(ctx: Context, activity: Activity) -> Reply:
-    repo.remove_activity(ctx.session, activity, ctx.participant.id, "removed by its owner", ctx.now)
-    team = repo.current_team(ctx.session, ctx.season_id, ctx.participant.id)
+    ctx.store.remove_activity(activity, "removed by its owner")
     removed = _describe(activity.distance_m, activity.kind, activity.day)
-    return say(f"Removed #{activity.id}: {removed}.", *_standing_lines(ctx, team))
+    return say(f"Removed #{activity.id}: {removed}.", *_standing_lines(ctx))
 
 
 def _describe(distance_m: int, kind: str, day: date) -> str:
     return f"{figures.km(distance_m)} {ActivityKind(kind)} on {figures.day(day)}"
 
 
-def _standing_lines(ctx: Context, team: Team | None) -> list[str]:
+def _standing_lines(ctx: Context) -> list[str]:
     """The caller's new personal totals and rank, and their current team's."""
-    session, season_id, me = ctx.session, ctx.season_id, ctx.participant
-    mine = repo.participant_total(session, season_id, me.id)
-    team_totals = [team.total_m] if team is not None else []
-    ranks = logbook.season_ranks(session, season_id, [mine.total_m], team_totals)
+    mine, team = ctx.store.my_totals(), ctx.team
+    ranks = ctx.store.ranks([mine.total_m], [team.total_m] if team is not None else [])
     lines = [f"You: {figures.km(mine.total_m)} this season, rank {ranks.of_person[mine.total_m]}."]
     if team is not None:
         lines.append(

@@ -35,8 +35,7 @@ EXPORT_COLUMNS = (
     writes=True,
 )
 def remove_log(ctx: Context, command: AdminRemove) -> list[Reply]:
-    session = ctx.session
-    activity = repo.activity_by_id(session, ctx.season_id, command.activity_id)
+    activity = ctx.store.activity(command.activity_id)
     if activity is None:
         return [say(f"There is no log #{command.activity_id} this season.", example="admin export")]
     if activity.deleted_at is not None:
@@ -46,22 +45,20 @@ def remove_log(ctx: Context, command: AdminRemove) -> list[Reply]:
                 example="admin export",
             )
         ]
-    repo.lock_participant(session, activity.participant_id)
-    repo.remove_activity(session, activity, ctx.participant.id, command.reason, ctx.now)
+    ctx.store.lock_participant(activity.participant_id)
+    ctx.store.remove_activity(activity, command.reason)
     what = (
         f"#{activity.id}: {figures.km(activity.distance_m)} {activity.kind} "
         f"on {figures.day(activity.day)}"
     )
-    repo.audit(
-        session, ctx.season_id, ctx.participant.id, "remove", f"{what}; {command.reason}", ctx.now
-    )
-    owner = session.get(type(ctx.participant), activity.participant_id)
+    ctx.store.audit("remove", f"{what}; {command.reason}")
+    owner = ctx.store.participant(activity.participant_id)
     owner_name = owner.display_name if owner else "?"
     return [
         say(f"Removed {what}, logged by {owner_name}. Reason: {command.reason}."),
         Reply(
             (Text(f"An admin removed your log {what}. Reason: {command.reason}."),),
-            ToParticipant(repo.accounts_of(session, activity.participant_id)),
+            ToParticipant(ctx.store.accounts_of(activity.participant_id)),
         ),
     ]
 
@@ -75,7 +72,7 @@ def remove_log(ctx: Context, command: AdminRemove) -> list[Reply]:
     writes=True,
 )
 def announce(ctx: Context, command: AdminAnnounce) -> list[Reply]:
-    repo.audit(ctx.session, ctx.season_id, ctx.participant.id, "announce", command.text, ctx.now)
+    ctx.store.audit("announce", command.text)
     return [
         Reply((Text(command.text),), ToAnnouncementChats()),
         say(f"Announced to {len(ctx.config.announce) or 'the'} announcement chat(s)."),
@@ -91,8 +88,8 @@ def announce(ctx: Context, command: AdminAnnounce) -> list[Reply]:
     writes=True,
 )
 def export_activities(ctx: Context, _command: AdminExport) -> Reply:
-    content = activities_csv(ctx.session, ctx.season_id)
-    repo.audit(ctx.session, ctx.season_id, ctx.participant.id, "export", "activities CSV", ctx.now)
+    content = _as_csv(ctx.store.export_rows())
+    ctx.store.audit("export", "activities CSV")
     filename = f"activities-{ctx.now.astimezone(ctx.config.season.timezone):%Y-%m-%d-%H%M%S}.csv"
     return Reply(
         (
@@ -104,10 +101,14 @@ def export_activities(ctx: Context, _command: AdminExport) -> Reply:
 
 def activities_csv(session: Session, season_id: int) -> bytes:
     """Every activity of a season as CSV, removed ones included."""
+    return _as_csv(repo.export_rows(session, season_id))
+
+
+def _as_csv(rows: list[repo.ExportRow]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
-    for row in repo.export_rows(session, season_id):
+    for row in rows:
         activity = row.activity
         writer.writerow(
             (

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.handlers.registry import Caller
 from bot.messages import Incoming
-from storage import repository as repo
 from storage.models import Participant, Team
+from storage.season_store import CallerStore
 
 
 @dataclass
@@ -25,9 +25,15 @@ class Context:
     is_admin: bool
 
     @cached_property
+    def store(self) -> CallerStore:
+        """The season's data, asked for and changed as this caller, at `now`."""
+        return CallerStore(self.session, self.season_id, self.now, self.participant.id)
+
+    @property
     def team(self) -> Team | None:
-        """The caller's team this season, if they are in one."""
-        return repo.current_team(self.session, self.season_id, self.participant.id)
+        """The caller's team this season, if they are in one; the store looks it up again
+        once the caller creates, joins or leaves a team."""
+        return self.store.my_team
 
     @property
     def caller(self) -> Caller:
@@ -35,7 +41,7 @@ class Context:
         team = self.team
         return Caller(
             is_admin=self.is_admin,
-            is_member=repo.has_joined(self.session, self.season_id, self.participant.id),
+            is_member=self.store.has_joined(),
             is_captain=team is not None and team.captain_id == self.participant.id,
         )
 

@@ -25,9 +25,7 @@ from bot.replies import (
     ToParticipant,
     say,
 )
-from storage import charity_vote as outcomes
-from storage import repository as repo
-from storage.models import Participant, PhotoEntry
+from storage.season_store import SeasonStore
 
 
 def leaderboard_key(season_id: int, day: date) -> str:
@@ -53,51 +51,62 @@ def final_report_post(season_id: int) -> LedgerPost:
 def claim_leaderboard(
     session: Session, config: Config, season_id: int, day: date, now: datetime
 ) -> Reply | None:
-    """The day's leaderboard if this caller is the first to claim it, else None. Its chart is
-    left undrawn: the outbox draws it once the claim has committed."""
-    if not repo.claim_post(session, season_id, leaderboard_key(season_id, day), now):
-        return None
-    return leaderboard(session, config, season_id, day)
+    """`_claim_leaderboard` for the scheduler, which holds a session rather than a store."""
+    return _claim_leaderboard(SeasonStore(session, season_id, now), config, day)
 
 
 def claim_final_report(
     session: Session, config: Config, season_id: int, now: datetime
 ) -> Reply | None:
-    if not repo.claim_post(session, season_id, final_report_key(season_id), now):
+    """`_claim_final_report` for the scheduler, which holds a session rather than a store."""
+    return _claim_final_report(SeasonStore(session, season_id, now), config)
+
+
+def _claim_leaderboard(store: SeasonStore, config: Config, day: date) -> Reply | None:
+    """The day's leaderboard if this caller is the first to claim it, else None. Its chart is
+    left undrawn: the outbox draws it once the claim has committed."""
+    if not store.claim_post(leaderboard_key(store.season_id, day)):
         return None
-    return final_report(session, config, season_id)
+    return _leaderboard(store, config, day)
 
 
-def leaderboard(session: Session, config: Config, season_id: int, day: date) -> Reply:
+def _claim_final_report(store: SeasonStore, config: Config) -> Reply | None:
+    """The final report if this caller is the first to claim it, else None."""
+    if not store.claim_post(final_report_key(store.season_id)):
+        return None
+    return _final_report(store, config)
+
+
+def _leaderboard(store: SeasonStore, config: Config, day: date) -> Reply:
     """Day N of M: top teams and people, season km and donation so far, a chart."""
     season = config.season
     day_number = (day - season.start).days + 1
     days = (season.end - season.start).days + 1
     title = f"{season.name}: day {day_number} of {days}"
-    teams = repo.top_teams(session, season_id, TOP)
+    teams = store.top_teams(TOP)
     bars = tuple((team.name, team.total_m / 1000) for team in teams)
     return Reply(
         (
             Heading(title),
-            _so_far(session, config, season_id),
-            *_top_tables(session, season_id),
+            _so_far(store, config),
+            *_top_tables(store),
             Chart(f"leaderboard-{day.isoformat()}.png", title, bars),
         ),
         ToAnnouncementChats(),
-        post=leaderboard_post(season_id, day),
+        post=leaderboard_post(store.season_id, day),
     )
 
 
-def final_report(session: Session, config: Config, season_id: int) -> Reply:
+def _final_report(store: SeasonStore, config: Config) -> Reply:
     """The season's result: km per kind, people, teams, laps of the Earth, the donation."""
     season = config.season
-    sums, amount = season_so_far(session, season, season_id)
-    state = outcomes.outcome(session, season_id)
-    charity = outcomes.charity_name(session, state.charity_id) or "the charity chosen by vote"
+    sums, amount = season_so_far(store, season)
+    state = store.outcome()
+    charity = store.charity_name(state.charity_id) or "the charity chosen by vote"
     photo_winner: tuple[Text, ...] = ()
     if state.photo_id is not None:
-        entry = session.get(PhotoEntry, state.photo_id)
-        author = session.get(Participant, entry.participant_id) if entry else None
+        entry = store.photo(state.photo_id)
+        author = store.participant(entry.participant_id) if entry else None
         if entry is not None and author is not None:
             photo_winner = (
                 Text(
@@ -112,17 +121,17 @@ def final_report(session: Session, config: Config, season_id: int) -> Reply:
                 f"{figures.times_around_earth(sums.total_m)} times around the Earth."
             ),
             kinds_table(sums.run_m, sums.walk_m, sums.cycle_m),
-            headcount(session, season_id),
+            headcount(store),
             Text(
                 f"The company donates {figures.money(amount, season.currency)} "
                 f"({season.currency} {season.donation_per_km} per km) to {charity}. "
                 "Thank you all!"
             ),
-            *_top_tables(session, season_id),
+            *_top_tables(store),
             *photo_winner,
         ),
         ToAnnouncementChats(),
-        post=final_report_post(season_id),
+        post=final_report_post(store.season_id),
     )
 
 
@@ -139,10 +148,10 @@ def post_leaderboard_now(ctx: Context, _command: AdminPost) -> list[Reply]:
     today = ctx.now.astimezone(season.timezone).date()
     if not season.start <= today <= season.end:
         return [say("The challenge is not running today, so there is no leaderboard to post.")]
-    reply = claim_leaderboard(ctx.session, ctx.config, ctx.season_id, today, ctx.now)
+    reply = _claim_leaderboard(ctx.store, ctx.config, today)
     if reply is None:
         return [say(_already("Today's leaderboard", ctx, leaderboard_key(ctx.season_id, today)))]
-    repo.audit(ctx.session, ctx.season_id, ctx.participant.id, "post", today.isoformat(), ctx.now)
+    ctx.store.audit("post", today.isoformat())
     return _posting(ctx, reply, leaderboard_post(ctx.season_id, today))
 
 
@@ -155,10 +164,10 @@ def post_leaderboard_now(ctx: Context, _command: AdminPost) -> list[Reply]:
     writes=True,
 )
 def post_final_report_now(ctx: Context, _command: AdminFinish) -> list[Reply]:
-    reply = claim_final_report(ctx.session, ctx.config, ctx.season_id, ctx.now)
+    reply = _claim_final_report(ctx.store, ctx.config)
     if reply is None:
         return [say(_already("The final report", ctx, final_report_key(ctx.season_id)))]
-    repo.audit(ctx.session, ctx.season_id, ctx.participant.id, "finish", "final report", ctx.now)
+    ctx.store.audit("finish", "final report")
     return _posting(ctx, reply, final_report_post(ctx.season_id))
 
 
@@ -205,24 +214,24 @@ def _capitalised(text: str) -> str:
 
 
 def _already(what: str, ctx: Context, key: str) -> str:
-    claimed = repo.post_claimed_at(ctx.session, key)
+    claimed = ctx.store.post_claimed_at(key)
     local = claimed.astimezone(ctx.zone) if claimed else None
     when = f"{short_day(local.date())} {local:%H:%M}" if local else "earlier"
     return f"{what} was already posted ({when}); it is never posted twice."
 
 
-def _so_far(session: Session, config: Config, season_id: int) -> Text:
+def _so_far(store: SeasonStore, config: Config) -> Text:
     season = config.season
-    sums, amount = season_so_far(session, season, season_id)
+    sums, amount = season_so_far(store, season)
     return Text(
         f"{figures.km(sums.total_m)} so far, {figures.money(amount, season.currency)} for charity, "
         f"{figures.times_around_earth(sums.total_m)} times around the Earth."
     )
 
 
-def _top_tables(session: Session, season_id: int) -> tuple[Heading | Table | Text, ...]:
-    teams = repo.top_teams(session, season_id, TOP)
-    people = repo.top_people(session, season_id, TOP)
+def _top_tables(store: SeasonStore) -> tuple[Heading | Table | Text, ...]:
+    teams = store.top_teams(TOP)
+    people = store.top_people(TOP)
     if not teams:
         return (Text("No teams yet."),)
     team_ranks = competition_ranks([team.total_m for team in teams])

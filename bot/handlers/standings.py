@@ -2,8 +2,6 @@
 
 from decimal import Decimal
 
-from sqlalchemy.orm import Session
-
 from bot.commands import Me, Standings, Totals
 from bot.config import SeasonConfig
 from bot.domain.money import donation
@@ -11,8 +9,9 @@ from bot.handlers import figures
 from bot.handlers.context import Context
 from bot.handlers.registry import Who, command
 from bot.replies import Heading, Reply, Table, Text, say
-from storage import repository as repo
 from storage.models import Team
+from storage.repository import SeasonSums
+from storage.season_store import SeasonStore
 
 # How many teams and people a ranking lists, here and in the scheduled posts.
 TOP = 10
@@ -27,12 +26,11 @@ TOP = 10
     writes=False,
 )
 def show_me(ctx: Context, _command: Me) -> Reply:
-    session, season_id, me = ctx.session, ctx.season_id, ctx.participant
-    standing = repo.standing(session, season_id, me.id)
+    standing = ctx.store.my_standing()
     totals, team = standing.totals, standing.team
-    rank, out_of = repo.person_standing(session, season_id, totals.total_m)
+    rank, out_of = ctx.store.person_standing(totals.total_m)
     parts = [
-        Heading(f"{me.display_name}: {figures.km(totals.total_m)}"),
+        Heading(f"{ctx.participant.display_name}: {figures.km(totals.total_m)}"),
         kinds_table(totals.run_m, totals.walk_m, totals.cycle_m, with_total=True),
         Text(f"Days active: {standing.days_active}. Rank {rank} of {out_of}."),
     ]
@@ -60,18 +58,17 @@ def show_standings(ctx: Context, command: Standings) -> Reply:
 
 
 def _team_standings(ctx: Context) -> Reply:
-    session, season_id = ctx.session, ctx.season_id
-    teams = list(repo.top_teams(session, season_id, TOP))
+    teams = list(ctx.store.top_teams(TOP))
     if not teams:
         return say("No teams yet. Be the first!", example="newteam Red Rockets")
     ranks = competition_ranks([team.total_m for team in teams])
     rows = [team_row(rank, team) for rank, team in zip(ranks, teams, strict=True)]
     marked = None
-    mine = repo.current_team(session, season_id, ctx.participant.id)
+    mine = ctx.team
     if mine is not None:
         marked = next((i for i, team in enumerate(teams) if team.id == mine.id), None)
         if marked is None:
-            rows.append(team_row(repo.team_rank(session, mine), mine))
+            rows.append(team_row(ctx.store.team_rank(mine), mine))
             marked = len(rows) - 1
     return Reply(
         (
@@ -98,8 +95,8 @@ def team_row(rank: int, team: Team) -> tuple[str, ...]:
 
 
 def _people_standings(ctx: Context) -> Reply:
-    session, season_id, me = ctx.session, ctx.season_id, ctx.participant
-    people = repo.top_people(session, season_id, TOP)
+    me = ctx.participant
+    people = ctx.store.top_people(TOP)
     if not people:
         return say("Nobody has logged anything yet.", example="log 5km run")
     ranks = competition_ranks([person.total_m for person in people])
@@ -109,10 +106,9 @@ def _people_standings(ctx: Context) -> Reply:
     ]
     marked = next((i for i, p in enumerate(people) if p.participant_id == me.id), None)
     if marked is None:
-        totals = repo.participant_total(session, season_id, me.id)
-        team = repo.current_team(session, season_id, me.id)
+        totals, team = ctx.store.my_totals(), ctx.team
         if team is not None or totals.total_m:
-            rank = repo.person_rank(session, season_id, totals.total_m)
+            rank = ctx.store.person_rank(totals.total_m)
             rows.append(
                 (
                     str(rank),
@@ -139,8 +135,8 @@ def _people_standings(ctx: Context) -> Reply:
     writes=False,
 )
 def show_totals(ctx: Context, _command: Totals) -> Reply:
-    session, season_id, season = ctx.session, ctx.season_id, ctx.config.season
-    sums, amount = season_so_far(session, season, season_id)
+    season = ctx.config.season
+    sums, amount = season_so_far(ctx.store, season)
     rate = f"{season.currency} {season.donation_per_km} per km"
     capped = (
         " (the cap)" if season.donation_cap is not None and amount == season.donation_cap else ""
@@ -149,18 +145,16 @@ def show_totals(ctx: Context, _command: Totals) -> Reply:
         (
             Heading(f"{season.name}: {figures.km(sums.total_m)} so far"),
             kinds_table(sums.run_m, sums.walk_m, sums.cycle_m),
-            headcount(session, season_id),
+            headcount(ctx.store),
             Text(f"Donation so far: {figures.money(amount, season.currency)}{capped} at {rate}."),
             Text(f"That's {figures.times_around_earth(sums.total_m)} times around the Earth."),
         )
     )
 
 
-def season_so_far(
-    session: Session, season: SeasonConfig, season_id: int
-) -> tuple[repo.SeasonSums, Decimal]:
+def season_so_far(store: SeasonStore, season: SeasonConfig) -> tuple[SeasonSums, Decimal]:
     """The season's distance per kind and the donation it earns so far."""
-    sums = repo.season_sums(session, season_id)
+    sums = store.sums()
     return sums, donation(sums.total_m, season.donation_per_km, season.donation_cap)
 
 
@@ -176,9 +170,9 @@ def kinds_table(run_m: int, walk_m: int, cycle_m: int, with_total: bool = False)
     )
 
 
-def headcount(session: Session, season_id: int) -> Text:
+def headcount(store: SeasonStore) -> Text:
     """`120 participants in 15 teams.`"""
-    people, teams = repo.season_counts(session, season_id)
+    people, teams = store.headcount()
     return Text(f"{figures.count(people, 'participant')} in {figures.count(teams, 'team')}.")
 
 

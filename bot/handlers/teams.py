@@ -8,7 +8,6 @@ from bot.handlers import figures
 from bot.handlers.context import Context
 from bot.handlers.registry import Who, command
 from bot.replies import Example, Heading, Reply, Table, Text, say
-from storage import repository as repo
 
 # How alike (0 to 100) a typed name must be to a team's or a charity's to be suggested.
 SUGGESTION_CUTOFF = 60
@@ -23,21 +22,19 @@ SUGGESTION_CUTOFF = 60
     writes=True,
 )
 def new_team(ctx: Context, command: NewTeam) -> Reply:
-    session, season_id, me = ctx.session, ctx.season_id, ctx.participant
-    current = repo.current_team(session, season_id, me.id)
+    current = ctx.team
     if current is not None:
         return say(
             f"You're already in {current.name}. Leave it first, then create the new team.",
             example="leave",
         )
     key = name_key(command.name)
-    existing = repo.team_by_key(session, season_id, key)
+    existing = ctx.store.team(key)
     if existing is not None:
         return say(
             f"There is already a team called {existing.name}.", example=f"join {existing.name}"
         )
-    team = repo.create_team(session, season_id, command.name, key, me.id, ctx.now)
-    repo.add_member(session, team, me.id, ctx.now)
+    team = ctx.store.create_team(command.name, key)
     return Reply(
         (
             Text(f"Team {team.name} is created, and you are its captain."),
@@ -56,11 +53,10 @@ def new_team(ctx: Context, command: NewTeam) -> Reply:
     writes=True,
 )
 def join_team(ctx: Context, command: Join) -> Reply:
-    session, season_id, me = ctx.session, ctx.season_id, ctx.participant
-    team = repo.team_by_key(session, season_id, name_key(command.name), lock=True)
+    team = ctx.store.team(name_key(command.name), lock=True)
     if team is None:
         return _no_such_team(ctx, command.name, verb="join")
-    current = repo.current_team(session, season_id, me.id)
+    current = ctx.team
     if current is not None and current.id == team.id:
         return say(f"You're already in {team.name}.", example="team")
     if current is not None:
@@ -76,7 +72,7 @@ def join_team(ctx: Context, command: Join) -> Reply:
             "Join another team, or start your own.",
             example="newteam My Team",
         )
-    repo.add_member(session, team, me.id, ctx.now)
+    ctx.store.join(team)
     return say(
         f"Welcome to {team.name}! You are member {team.member_count} of {limit}.",
         example="log 5km run",
@@ -92,15 +88,14 @@ def join_team(ctx: Context, command: Join) -> Reply:
     writes=True,
 )
 def leave_team(ctx: Context, _command: Leave) -> Reply:
-    session, me = ctx.session, ctx.participant
-    team = repo.current_team(session, ctx.season_id, me.id)
+    team = ctx.team
     if team is None:
         return say("You're not in a team.", example="join Red Rockets")
-    was_captain = team.captain_id == me.id
-    repo.remove_member(session, team, me.id, ctx.now)
+    was_captain = team.captain_id == ctx.participant.id
+    ctx.store.leave(team)
     lines = [f"You left {team.name}. The km you logged stay with the team."]
     if was_captain and team.captain_id is not None:
-        captain = session.get(type(me), team.captain_id)
+        captain = ctx.store.participant(team.captain_id)
         lines.append(f"{captain.display_name if captain else 'Another member'} is now captain.")
     return say(*lines)
 
@@ -114,19 +109,18 @@ def leave_team(ctx: Context, _command: Leave) -> Reply:
     writes=False,
 )
 def show_team(ctx: Context, command: TeamInfo) -> Reply:
-    session, season_id = ctx.session, ctx.season_id
     if command.name is None:
-        team = repo.current_team(session, season_id, ctx.participant.id)
+        team = ctx.team
         if team is None:
             return say(
                 "You're not in a team. Name one to see it, or join one.",
                 example="team Red Rockets",
             )
     else:
-        team = repo.team_by_key(session, season_id, name_key(command.name))
+        team = ctx.store.team(name_key(command.name))
         if team is None:
             return _no_such_team(ctx, command.name, verb="team")
-    members = repo.team_members(session, team)
+    members = ctx.store.members(team)
     rows = tuple(
         (
             member.display_name + (" (captain)" if member.is_captain else ""),
@@ -136,7 +130,7 @@ def show_team(ctx: Context, command: TeamInfo) -> Reply:
     )
     mine = next((i for i, m in enumerate(members) if m.participant_id == ctx.participant.id), None)
     parts = [
-        Heading(f"{team.name}: {figures.km(team.total_m)}, rank {repo.team_rank(session, team)}"),
+        Heading(f"{team.name}: {figures.km(team.total_m)}, rank {ctx.store.team_rank(team)}"),
         Table(("member", "km"), rows, right_aligned=frozenset({1}), marked_row=mine),
     ]
     former_m = team.total_m - sum(member.total_m for member in members)
@@ -147,7 +141,7 @@ def show_team(ctx: Context, command: TeamInfo) -> Reply:
 
 def _no_such_team(ctx: Context, typed: str, verb: str) -> Reply:
     """Never creates a team: offers the closest names instead."""
-    names = repo.team_names(ctx.session, ctx.season_id)
+    names = ctx.store.team_names()
     matches = process.extract(
         typed, names, processor=name_key, score_cutoff=SUGGESTION_CUTOFF, limit=3
     )

@@ -18,9 +18,9 @@ from bot.handlers.context import Context
 from bot.handlers.registry import REFUSALS, Who, command
 from bot.handlers.teams import SUGGESTION_CUTOFF
 from bot.replies import Button, Buttons, Heading, Reply, Table, Text, ToAnnouncementChats, say
-from storage import charity_vote as votes
-from storage import repository as repo
+from storage.charity_vote import Count
 from storage.models import Charity
+from storage.season_store import SeasonStore
 
 
 @command(
@@ -38,10 +38,10 @@ def vote(ctx: Context, command: Vote) -> Reply | list[Reply]:
 
 
 def show_ballot(ctx: Context) -> Reply:
-    state = votes.outcome(ctx.session, ctx.season_id)
-    ballot = votes.charities(ctx.session, ctx.season_id)
+    state = ctx.store.outcome()
+    ballot = ctx.store.charities()
     if state.vote_closed_at is not None:
-        return say(_closed_text(ctx.session, state.charity_id))
+        return say(_closed_text(ctx.store, state.charity_id))
     if not ballot:
         return say("No charities are on the ballot yet; the admins will add them.", example="help")
     lines = [f"- {charity.name}" for charity in ballot]
@@ -53,8 +53,8 @@ def show_ballot(ctx: Context) -> Reply:
                 Text("The vote is not open yet."),
             )
         )
-    mine = votes.ballot_of(ctx.session, ctx.season_id, ctx.participant.id)
-    chosen = votes.charity_name(ctx.session, mine.charity_id) if mine else None
+    mine = ctx.store.my_ballot()
+    chosen = ctx.store.charity_name(mine.charity_id) if mine else None
     status = (
         f"Your vote: {chosen}. You can change it until the vote closes."
         if chosen
@@ -70,11 +70,10 @@ def show_ballot(ctx: Context) -> Reply:
 
 
 def cast_vote(ctx: Context, command: Vote) -> Reply:
-    session, season_id = ctx.session, ctx.season_id
-    state = votes.outcome(session, season_id)
+    state = ctx.store.outcome()
     if state.vote_closed_at is not None:
         return say(
-            "The vote is closed. " + _closed_text(session, state.charity_id), example="totals"
+            "The vote is closed. " + _closed_text(ctx.store, state.charity_id), example="totals"
         )
     if state.vote_opened_at is None:
         return say("The vote is not open yet; the admins will announce it.", example="vote")
@@ -84,16 +83,16 @@ def cast_vote(ctx: Context, command: Vote) -> Reply:
     charity = _find_charity(ctx, command)
     if isinstance(charity, Reply):
         return charity
-    previous = votes.ballot_of(session, season_id, ctx.participant.id)
+    previous = ctx.store.my_ballot()
     if previous is not None and previous.charity_id == charity.id:
         return say(f"You already voted for {charity.name}.")
-    votes.cast(session, season_id, ctx.participant.id, charity.id, ctx.now)
+    ctx.store.vote_for(charity)
     changed = " (changed)" if previous is not None else ""
     return say(f"Your vote: {charity.name}{changed}. You can change it until the vote closes.")
 
 
 def _find_charity(ctx: Context, command: Vote) -> Charity | Reply:
-    ballot = votes.charities(ctx.session, ctx.season_id)
+    ballot = ctx.store.charities()
     if command.charity_id is not None:
         found = next((c for c in ballot if c.id == command.charity_id), None)
         return found or say("That charity is no longer on the ballot.", example="vote")
@@ -125,16 +124,16 @@ def _find_charity(ctx: Context, command: Vote) -> Charity | Reply:
     writes=True,
 )
 def add_charity(ctx: Context, command: AdminCharityAdd) -> Reply:
-    state = votes.locked_outcome(ctx.session, ctx.season_id)
+    state = ctx.store.locked_outcome()
     if state.vote_opened_at is not None:
         return say("The vote has been opened; the ballot can't change now.", example="vote")
     key = name_key(command.name)
-    existing = votes.charity_by_key(ctx.session, ctx.season_id, key)
+    existing = ctx.store.charity(key)
     if existing is not None and existing.removed_at is None:
         return say(f"{existing.name} is already on the ballot.", example="vote")
-    charity = votes.add_charity(ctx.session, ctx.season_id, command.name, key, ctx.now)
-    repo.audit(ctx.session, ctx.season_id, ctx.participant.id, "charity_add", charity.name, ctx.now)
-    count = len(votes.charities(ctx.session, ctx.season_id))
+    charity = ctx.store.add_charity(command.name, key)
+    ctx.store.audit("charity_add", charity.name)
+    count = len(ctx.store.charities())
     return say(
         f"Added {charity.name}; the ballot has {count} charities.", example="admin vote open"
     )
@@ -149,16 +148,14 @@ def add_charity(ctx: Context, command: AdminCharityAdd) -> Reply:
     writes=True,
 )
 def remove_charity(ctx: Context, command: AdminCharityRemove) -> Reply:
-    state = votes.locked_outcome(ctx.session, ctx.season_id)
+    state = ctx.store.locked_outcome()
     if state.vote_opened_at is not None:
         return say("The vote has been opened; the ballot can't change now.", example="vote")
-    charity = votes.charity_by_key(ctx.session, ctx.season_id, name_key(command.name))
+    charity = ctx.store.charity(name_key(command.name))
     if charity is None or charity.removed_at is not None:
         return say(f"{command.name} is not on the ballot.", example="vote")
     charity.removed_at = ctx.now
-    repo.audit(
-        ctx.session, ctx.season_id, ctx.participant.id, "charity_remove", charity.name, ctx.now
-    )
+    ctx.store.audit("charity_remove", charity.name)
     return say(f"Removed {charity.name} from the ballot.", example="vote")
 
 
@@ -171,10 +168,10 @@ def remove_charity(ctx: Context, command: AdminCharityRemove) -> Reply:
     writes=True,
 )
 def open_vote(ctx: Context, _command: AdminVoteOpen) -> list[Reply]:
-    state = votes.locked_outcome(ctx.session, ctx.season_id)
+    state = ctx.store.locked_outcome()
     if state.vote_opened_at is not None:
         return [say("The vote was already opened; it opens once.", example="admin vote close")]
-    ballot = votes.charities(ctx.session, ctx.season_id)
+    ballot = ctx.store.charities()
     if len(ballot) < 2:
         return [
             say(
@@ -183,7 +180,7 @@ def open_vote(ctx: Context, _command: AdminVoteOpen) -> list[Reply]:
             )
         ]
     state.vote_opened_at = ctx.now
-    repo.audit(ctx.session, ctx.season_id, ctx.participant.id, "vote_open", "", ctx.now)
+    ctx.store.audit("vote_open")
     announcement = Reply(
         (
             Heading("Vote for our charity!"),
@@ -209,22 +206,27 @@ def open_vote(ctx: Context, _command: AdminVoteOpen) -> list[Reply]:
     writes=True,
 )
 def close_vote_command(ctx: Context, _command: AdminVoteClose) -> list[Reply]:
-    replies = close_vote(ctx.session, ctx.season_id, ctx.now)
+    replies = _close(ctx.store)
     if not replies:
-        state = votes.outcome(ctx.session, ctx.season_id)
-        reason = "was already closed" if state.vote_closed_at else "is not open"
+        reason = "was already closed" if ctx.store.outcome().vote_closed_at else "is not open"
         return [say(f"The vote {reason}.", example="vote")]
-    repo.audit(ctx.session, ctx.season_id, ctx.participant.id, "vote_close", "", ctx.now)
+    ctx.store.audit("vote_close")
     return [*replies, say("The vote is closed and the result announced.")]
 
 
 def close_vote(session: Session, season_id: int, now: datetime) -> list[Reply]:
+    """`_close` for the scheduler (at `schedule.vote_closes`), which holds a session rather
+    than a store."""
+    return _close(SeasonStore(session, season_id, now))
+
+
+def _close(store: SeasonStore) -> list[Reply]:
     """Close an open vote and announce the counts; nothing if it is not open."""
-    state = votes.locked_outcome(session, season_id)
+    state = store.locked_outcome()
     if state.vote_opened_at is None or state.vote_closed_at is not None:
         return []
-    state.vote_closed_at = now
-    counts = votes.counts(session, season_id)
+    state.vote_closed_at = store.now
+    counts = store.vote_counts()
     leaders = _leaders(counts)
     table = Table(
         ("charity", "votes"),
@@ -249,7 +251,7 @@ def close_vote(session: Session, season_id: int, now: datetime) -> list[Reply]:
     writes=True,
 )
 def settle_winner(ctx: Context, command: AdminVoteWinner) -> list[Reply]:
-    state = votes.locked_outcome(ctx.session, ctx.season_id)
+    state = ctx.store.locked_outcome()
     if state.vote_closed_at is None:
         return [
             say(
@@ -257,9 +259,9 @@ def settle_winner(ctx: Context, command: AdminVoteWinner) -> list[Reply]:
             )
         ]
     if state.charity_id is not None:
-        winner = votes.charity_name(ctx.session, state.charity_id)
+        winner = ctx.store.charity_name(state.charity_id)
         return [say(f"{winner} already won the vote; there is no tie to settle.", example="vote")]
-    tied = _leaders(votes.counts(ctx.session, ctx.season_id))
+    tied = _leaders(ctx.store.vote_counts())
     charity = next((c for c in tied if c.name_key == name_key(command.name)), None)
     if charity is None:
         names = ", ".join(c.name for c in tied)
@@ -270,7 +272,7 @@ def settle_winner(ctx: Context, command: AdminVoteWinner) -> list[Reply]:
             )
         ]
     state.charity_id = charity.id
-    repo.audit(ctx.session, ctx.season_id, ctx.participant.id, "vote_winner", charity.name, ctx.now)
+    ctx.store.audit("vote_winner", charity.name)
     return [
         Reply(
             (Text(f"The tie is settled: {charity.name} receives the donation."),),
@@ -280,7 +282,7 @@ def settle_winner(ctx: Context, command: AdminVoteWinner) -> list[Reply]:
     ]
 
 
-def _leaders(counts: list[votes.Count]) -> list[Charity]:
+def _leaders(counts: list[Count]) -> list[Charity]:
     """The charities with the most votes (several when tied); counts are sorted, most first."""
     return [row.charity for row in counts if row.votes == counts[0].votes] if counts else []
 
@@ -289,8 +291,8 @@ def _ballot_buttons(ballot: list[Charity]) -> Buttons:
     return Buttons(tuple(Button(charity.name, f"vote #{charity.id}") for charity in ballot))
 
 
-def _closed_text(session: Session, charity_id: int | None) -> str:
-    winner = votes.charity_name(session, charity_id)
+def _closed_text(store: SeasonStore, charity_id: int | None) -> str:
+    winner = store.charity_name(charity_id)
     if winner is None:
         return "The vote is closed; the admins are settling a tie."
     return f"The vote is closed: {winner} receives the donation."

@@ -1,0 +1,239 @@
+"""One season's data, asked for the way the handlers ask: a store bound to one session, one
+season and the clock, and, for a command, to the person who sent it. The queries themselves
+live in `repository`, `charity_vote` and `logbook`; this is what the handlers see of them."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+
+from sqlalchemy.orm import Session
+
+from storage import charity_vote, logbook
+from storage import repository as repo
+from storage.models import (
+    Activity,
+    Ballot,
+    Charity,
+    Participant,
+    ParticipantTotal,
+    PhotoEntry,
+    SeasonOutcome,
+    Team,
+)
+
+
+@dataclass
+class SeasonStore:
+    """What anyone may ask of the season or do to it: the commands and the scheduled posts."""
+
+    session: Session
+    season_id: int
+    now: datetime
+
+    # -- people and teams ------------------------------------------------------------------------
+
+    def participant(self, participant_id: int) -> Participant | None:
+        return self.session.get(Participant, participant_id)
+
+    def accounts_of(self, participant_id: int) -> tuple[tuple[str, str], ...]:
+        """(platform, id) of each of the participant's accounts, to reach them directly."""
+        return repo.accounts_of(self.session, participant_id)
+
+    def lock_participant(self, participant_id: int) -> None:
+        """Until the transaction ends, that participant's logs and removals wait for this one."""
+        repo.lock_participant(self.session, participant_id)
+
+    def team(self, key: str, *, lock: bool = False) -> Team | None:
+        """The team whose name has this key (`name_key`); locked until the transaction ends
+        if asked, so that its members can be counted and changed safely."""
+        return repo.team_by_key(self.session, self.season_id, key, lock=lock)
+
+    def team_names(self) -> list[str]:
+        return repo.team_names(self.session, self.season_id)
+
+    def members(self, team: Team) -> list[repo.MemberRow]:
+        """A team's current members and what each contributed to it, biggest first."""
+        return repo.team_members(self.session, team)
+
+    # -- rankings and totals ---------------------------------------------------------------------
+
+    def top_teams(self, limit: int) -> Sequence[Team]:
+        return repo.top_teams(self.session, self.season_id, limit)
+
+    def top_people(self, limit: int) -> list[repo.PersonRow]:
+        return repo.top_people(self.session, self.season_id, limit)
+
+    def team_rank(self, team: Team) -> int:
+        return repo.team_rank(self.session, team)
+
+    def person_rank(self, total_m: int) -> int:
+        """The rank that goes with a participant's season total."""
+        return repo.person_rank(self.session, self.season_id, total_m)
+
+    def person_standing(self, total_m: int) -> tuple[int, int]:
+        """The rank that goes with a participant's season total, and out of how many."""
+        return repo.person_standing(self.session, self.season_id, total_m)
+
+    def ranks(self, person_totals: Iterable[int], team_totals: Iterable[int]) -> logbook.Ranks:
+        """The ranks that go with these season totals of people and of teams, together."""
+        return logbook.season_ranks(self.session, self.season_id, person_totals, team_totals)
+
+    def sums(self) -> repo.SeasonSums:
+        """The season's distance per kind."""
+        return repo.season_sums(self.session, self.season_id)
+
+    def headcount(self) -> tuple[int, int]:
+        """How many participants (everyone who has been in a team) and teams."""
+        return repo.season_counts(self.session, self.season_id)
+
+    # -- activities ------------------------------------------------------------------------------
+
+    def activity(self, activity_id: int) -> Activity | None:
+        """One of the season's activities, removed or not."""
+        return repo.activity_by_id(self.session, self.season_id, activity_id)
+
+    def export_rows(self) -> list[repo.ExportRow]:
+        return repo.export_rows(self.session, self.season_id)
+
+    # -- the charity vote ------------------------------------------------------------------------
+
+    def outcome(self) -> SeasonOutcome:
+        """Where the vote and the photo competition stand, for reading; never writes."""
+        return charity_vote.outcome(self.session, self.season_id)
+
+    def locked_outcome(self) -> SeasonOutcome:
+        """The outcome to change, or to keep unchanged until the transaction ends."""
+        return charity_vote.locked_outcome(self.session, self.season_id)
+
+    def charities(self) -> list[Charity]:
+        """The ballot, in the order the charities were added."""
+        return charity_vote.charities(self.session, self.season_id)
+
+    def charity(self, key: str) -> Charity | None:
+        """The charity whose name has this key, even if it was taken off the ballot."""
+        return charity_vote.charity_by_key(self.session, self.season_id, key)
+
+    def charity_name(self, charity_id: int | None) -> str | None:
+        return charity_vote.charity_name(self.session, charity_id)
+
+    def add_charity(self, name: str, key: str) -> Charity:
+        """Put a charity on the ballot (back on it, if it was taken off)."""
+        return charity_vote.add_charity(self.session, self.season_id, name, key, self.now)
+
+    def vote_counts(self) -> list[charity_vote.Count]:
+        """Votes per charity on the ballot, most first."""
+        return charity_vote.counts(self.session, self.season_id)
+
+    # -- photos ----------------------------------------------------------------------------------
+
+    def photo(self, photo_id: int) -> PhotoEntry | None:
+        """One of the season's photo entries."""
+        entry = self.session.get(PhotoEntry, photo_id)
+        return entry if entry is not None and entry.season_id == self.season_id else None
+
+    def photo_entries(self) -> list[tuple[PhotoEntry, str]]:
+        """Every entry with its author's name, in the order entered."""
+        return repo.photo_entries(self.session, self.season_id)
+
+    # -- the post ledger -------------------------------------------------------------------------
+
+    def claim_post(self, key: str) -> bool:
+        """Claim a post before sending it; False when it was claimed before."""
+        return repo.claim_post(self.session, self.season_id, key, self.now)
+
+    def post_claimed_at(self, key: str) -> datetime | None:
+        return repo.post_claimed_at(self.session, key)
+
+
+@dataclass
+class CallerStore(SeasonStore):
+    """The season as the person behind one command sees it and changes it: their team,
+    totals, vote and photos, and the audit trail of what they did."""
+
+    caller_id: int
+
+    def audit(self, action: str, detail: str = "") -> None:
+        """Record that the caller did `action` now."""
+        repo.audit(self.session, self.season_id, self.caller_id, action, detail, self.now)
+
+    # -- the caller's team -----------------------------------------------------------------------
+
+    @cached_property
+    def my_team(self) -> Team | None:
+        """The caller's team, if they are in one: looked up once, and again after they
+        create, join or leave one."""
+        return repo.current_team(self.session, self.season_id, self.caller_id)
+
+    def has_joined(self) -> bool:
+        """Whether the caller has been in a team this season, even if they left it since."""
+        return repo.has_joined(self.session, self.season_id, self.caller_id)
+
+    def create_team(self, name: str, key: str) -> Team:
+        """A new team, captained by the caller, who joins it."""
+        team = repo.create_team(self.session, self.season_id, name, key, self.caller_id, self.now)
+        self.join(team)
+        return team
+
+    def join(self, team: Team) -> None:
+        repo.add_member(self.session, team, self.caller_id, self.now)
+        self._team_changed()
+
+    def leave(self, team: Team) -> None:
+        """End the caller's membership; if they were captain, the longest-standing member
+        takes over."""
+        repo.remove_member(self.session, team, self.caller_id, self.now)
+        self._team_changed()
+
+    def _team_changed(self) -> None:
+        self.__dict__.pop("my_team", None)
+
+    # -- the caller's activities and totals ------------------------------------------------------
+
+    def lock_caller(self) -> None:
+        """Until the transaction ends, the caller's other logs and removals wait for this one."""
+        self.lock_participant(self.caller_id)
+
+    def my_latest_activity(self) -> Activity | None:
+        """The caller's latest activity that is not removed."""
+        return repo.latest_activity(self.session, self.season_id, self.caller_id)
+
+    def remove_activity(self, activity: Activity, reason: str) -> None:
+        """Soft-delete an activity, removed by the caller, and take it out of every total."""
+        repo.remove_activity(self.session, activity, self.caller_id, reason, self.now)
+
+    def my_totals(self) -> ParticipantTotal:
+        """The caller's season distance per kind (all zero before their first log)."""
+        return repo.participant_total(self.session, self.season_id, self.caller_id)
+
+    def my_standing(self) -> repo.Standing:
+        """The caller's totals, team, share of it and days active, together."""
+        return repo.standing(self.session, self.season_id, self.caller_id)
+
+    # -- the caller's vote and photos ------------------------------------------------------------
+
+    def my_ballot(self) -> Ballot | None:
+        return charity_vote.ballot_of(self.session, self.season_id, self.caller_id)
+
+    def vote_for(self, charity: Charity) -> None:
+        """Record or change the caller's vote."""
+        charity_vote.cast(self.session, self.season_id, self.caller_id, charity.id, self.now)
+
+    def my_photos(self) -> list[PhotoEntry]:
+        """The caller's photo entries, in the order entered."""
+        return repo.photo_entries_of(self.session, self.season_id, self.caller_id)
+
+    def enter_photo(
+        self, *, sha256: str, media_type: str, size_bytes: int, title: str | None
+    ) -> PhotoEntry:
+        """Enter the caller's photo, its image already stored under its SHA-256."""
+        return repo.add_photo_entry(
+            self.session,
+            self.season_id,
+            self.caller_id,
+            sha256=sha256,
+            media_type=media_type,
+            size_bytes=size_bytes,
+            title=title,
+            now=self.now,
+        )
