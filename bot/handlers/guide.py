@@ -17,11 +17,11 @@ from bot.replies import Heading, Reply, Table
     aliases=("start",),  # what Telegram sends first
 )
 def show_help(ctx: Context, _command: Help) -> Reply:
-    season = ctx.config.season
+    season, caller = ctx.config.season, ctx.caller
     rows = tuple(
         (d.syntax, d.help, d.example)
         for d in sorted(declared(), key=lambda d: d.who is Who.ADMINS)
-        if d.refusal(ctx.caller) is None or d.who is Who.MEMBERS
+        if d.refusal(caller) is None or d.who is Who.MEMBERS
     )
     return Reply(
         (
