@@ -120,3 +120,18 @@ def test_the_donation_is_decimal_rounded_down_to_whole_units_and_capped(km, rate
 def test_the_2021_edition_donates_eur_26449():
     """264,497 km at EUR 0.10 per km: EUR 26,449, not 26,449.70 and not 26,450."""
     assert donation(264_497_000, Decimal("0.10")) == Decimal("26449")
+
+
+def test_the_kinds_in_me_add_up_to_the_total_it_shows(chat):
+    chat.say("alice", "/newteam Red Rockets")
+    for kind in ("run", "walk", "cycle"):
+        chat.say("alice", f"/log 1.05 km {kind}")  # each 1.1 alone, 3.2 together
+    reply = chat.say("alice", "/me")
+    assert "3.2 km" in reply
+    rows = {
+        line.split()[0]: line.split()[-1]
+        for line in reply.splitlines()
+        if line.split() and line.split()[0] in ("run", "walk", "cycle", "total")
+    }
+    shown = [Decimal(rows[kind]) for kind in ("run", "walk", "cycle")]
+    assert sum(shown) == Decimal(rows["total"]) == Decimal("3.2")

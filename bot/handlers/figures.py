@@ -9,21 +9,43 @@ EARTH_CIRCUMFERENCE_KM = Decimal(40075)
 
 
 def km(metres: int) -> str:
-    """`12 km`, `12.5 km`, `8.05 km`, `264,497 km`: at most two decimals, no trailing zeros;
-    a distance too short to show in km is shown in metres (`4 m`)."""
-    if 0 < abs(metres) < 5:
-        return f"{metres} m"
-    # Whole tens of metres, half away from zero: exact in integers.
-    tens = (abs(metres) + 5) // 10
-    sign = "-" if metres < 0 and tens else ""
-    text = f"{tens // 100:,}.{tens % 100:02d}".rstrip("0").rstrip(".")
-    return f"{sign}{text} km"
+    """One rule everywhere: under 1 km in metres (`500 m`), else km to one decimal, a whole
+    number without it (`12 km`, `12.5 km`, `264,497 km`)."""
+    if 0 < abs(metres) < 1000:
+        return f"{metres:,} m"
+    tenths = _tenths(metres)
+    whole, tenth = divmod(abs(tenths), 10)
+    sign = "-" if tenths < 0 else ""
+    return f"{sign}{whole:,}.{tenth} km" if tenth else f"{sign}{whole:,} km"
 
 
 def km_number(metres: int) -> str:
-    """Kilometres for a table column, one decimal."""
-    value = (Decimal(metres) / 1000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{value:,.1f}"
+    """Kilometres for a table column, to the same tenth as `km`, always with its decimal."""
+    return km_tenths(_tenths(metres))
+
+
+def km_tenths(tenths: int) -> str:
+    """Tenths of a km for a table column: `94.2`."""
+    whole, tenth = divmod(abs(tenths), 10)
+    return f"{'-' if tenths < 0 else ''}{whole:,}.{tenth}"
+
+
+def tenths_adding_up(parts_m: list[int]) -> list[int]:
+    """Each part in tenths of a km, rounded so that they add up to their total rounded: the
+    rows of a table sum to the total it shows (largest remainders get the spare tenths)."""
+    total = _tenths(sum(parts_m))
+    floors = [metres // 100 for metres in parts_m]
+    spare = total - sum(floors)
+    by_remainder = sorted(range(len(parts_m)), key=lambda i: -(parts_m[i] % 100))
+    for index in by_remainder[: max(spare, 0)]:
+        floors[index] += 1
+    return floors
+
+
+def _tenths(metres: int) -> int:
+    """Whole tenths of a km, half away from zero: exact in integers."""
+    tenths = (abs(metres) + 50) // 100
+    return -tenths if metres < 0 else tenths
 
 
 def money(amount: Decimal, currency: str) -> str:

@@ -159,13 +159,15 @@ def season_so_far(store: SeasonStore, season: SeasonConfig) -> tuple[SeasonSums,
 
 
 def kinds_table(run_m: int, walk_m: int, cycle_m: int, with_total: bool = False) -> Table:
-    """Kilometres per kind of activity, optionally with their total."""
-    rows = [("run", run_m), ("walk", walk_m), ("cycle", cycle_m)]
+    """Kilometres per kind of activity, optionally with their total; the kinds add up to
+    the total shown."""
+    parts = figures.tenths_adding_up([run_m, walk_m, cycle_m])
+    rows = list(zip(("run", "walk", "cycle"), parts, strict=True))
     if with_total:
-        rows.append(("total", run_m + walk_m + cycle_m))
+        rows.append(("total", sum(parts)))
     return Table(
         ("kind", "km"),
-        tuple((kind, figures.km_number(metres)) for kind, metres in rows),
+        tuple((kind, figures.km_tenths(tenths)) for kind, tenths in rows),
         right_aligned=frozenset({1}),
     )
 
