@@ -109,22 +109,6 @@ class Reply:
         """The ledger key a platform marks the message with, to find it after a time-out."""
         return self.post.key if self.post is not None else None
 
-    def plain_text(self) -> str:
-        """Every text in the reply, one per line: for logs, tests and fallbacks."""
-        lines: list[str] = []
-        for part in self.parts:
-            if isinstance(part, Heading | Text):
-                lines.append(part.text)
-            elif isinstance(part, Example):
-                lines.append(f"{part.label}: {part.command}")
-            elif isinstance(part, Table):
-                lines.extend(" | ".join(row) for row in (part.header, *part.rows))
-            elif isinstance(part, Buttons):
-                lines.append(" ".join(f"[{button.label}]" for button in part.buttons))
-            else:
-                lines.append(f"[file {part.filename}]")
-        return "\n".join(lines)
-
 
 def to_caller(replies: list[Reply]) -> list[Reply]:
     """The replies meant only for the person who sent the command."""

@@ -6,6 +6,7 @@ import io
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.render.plain import render
 from bot.replies import Attachment, ToAnnouncementChats, ToParticipant
 from storage.models import Activity, AuditEntry
 
@@ -30,11 +31,11 @@ def test_an_admin_removes_a_log_and_its_owner_is_told(chat):
     replies = chat.send("UADMIN", "/admin remove 2 duplicate")
     chat.platform = "console"
     assert "Removed #2: 40 km cycle on Thu 15 Jul 2021, logged by alice. Reason: duplicate." in (
-        replies[0].plain_text()
+        render(replies[0])
     )
     owner_notice = replies[1]
     assert owner_notice.audience == ToParticipant((("console", "alice"),))
-    assert "An admin removed your log #2" in owner_notice.plain_text()
+    assert "An admin removed your log #2" in render(owner_notice)
     assert "Red Rockets: 12 km" in chat.say("alice", "/team")
     with Session(chat.engine) as session:
         removed = session.get(Activity, 2)
@@ -46,8 +47,8 @@ def test_admin_commands_from_others_are_refused_with_no_effect(chat):
     setup_logs(chat)
     for command in ("/admin remove 1 spam", "/admin announce Free cake", "/admin export"):
         replies = chat.send("alice", command)
-        assert [r.plain_text() for r in replies] == [
-            "Only the challenge admins can do that.\nExample: help"
+        assert [render(r) for r in replies] == [
+            "Only the challenge admins can do that.\nExample: /help"
         ]
     assert chat.activity_count() == 2
     assert audit_actions(chat) == []
@@ -57,7 +58,7 @@ def test_an_announcement_goes_to_the_announcement_chats(chat):
     chat.make_admin("carol")
     replies = chat.send("carol", "/admin announce Last week!  Keep going")
     announcement = next(r for r in replies if r.audience == ToAnnouncementChats())
-    assert announcement.plain_text() == "Last week!  Keep going"
+    assert render(announcement) == "Last week!  Keep going"
     assert audit_actions(chat) == [("announce", "Last week!  Keep going")]
 
 

@@ -61,6 +61,7 @@ from bot.health import AdapterHealth
 from bot.messages import Incoming, IncomingImage
 from bot.platforms.outbox import MaybeSent, Outbox, RetryLater, Undeliverable
 from bot.platforms.web import WebServer
+from bot.render.plain import render
 from bot.render.telegram import keyboard, to_messages
 from bot.replies import Attachment, Button, Buttons, Example, Reply, Text, ToCaller, to_caller
 
@@ -541,7 +542,7 @@ def _markup(replies: list[Reply]) -> InlineKeyboardMarkup | None:
 
 def _toast(replies: list[Reply]) -> str:
     """The first line of the first reply, short enough for answerCallbackQuery."""
-    first = replies[0].plain_text().split("\n", 1)[0] if replies else ""
+    first = render(replies[0]).split("\n", 1)[0] if replies else ""
     return _shortened(first, TOAST_MAX_CHARS)
 
 
