@@ -49,6 +49,10 @@ class SeasonStore:
         if asked, so that its members can be counted and changed safely."""
         return repo.team_by_key(self.session, self.season_id, key, lock=lock)
 
+    def team_by_id(self, team_id: int) -> Team | None:
+        team = self.session.get(Team, team_id)
+        return team if team is not None and team.season_id == self.season_id else None
+
     def team_names(self) -> list[str]:
         return repo.team_names(self.session, self.season_id)
 

@@ -88,7 +88,7 @@ def test_the_daily_limit_counts_the_day_as_the_callers_time_zone_has_it(chat, te
     first = chat.say("alice", f"/log 90 km run {day}", timezone=zone)
     assert "Logged #" in first
     refused = chat.say("alice", f"/log 20 km run {day}", timezone=zone)
-    assert "more than the limit of 100 km" in refused and "You already have 90 km" in refused
+    assert "more than the daily limit of 100 km" in refused and "You already have 90 km" in refused
     assert chat.activity_count() == 1
 
 
@@ -105,7 +105,7 @@ async def test_in_one_batch_each_log_gets_its_own_checks(chat, teams):
     )
     assert "Logged #" in replies[0] and "You: 98 km" in replies[0]
     assert "Join a team first" in replies[1]
-    assert "more than the limit of 100 km of run" in replies[2]
+    assert "more than the daily limit of 100 km for running" in replies[2]
     assert "You already have 98 km that day." in replies[2]
     assert "Logged #" in replies[3]
     assert replies[4] == ""  # a repeat is not answered twice

@@ -117,7 +117,7 @@ def test_an_admin_announcement_is_shown_marked_with_the_chat_it_goes_to(deployme
     output = ran_cleanly(run_main(deployment, "console", typed=typed))
     as_carol, as_bob = output.split("/as bob admin", 1)
     assert f"[to {chat['platform']} {chat['chat']}]\n  Hello all\n" in as_bob
-    assert "Announced to 1 announcement chat(s)." in as_bob
+    assert "Announced to 1 announcement chat." in as_bob
     assert "Only the challenge admins can do that." in as_carol
     assert "[to " not in as_carol
 

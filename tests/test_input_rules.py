@@ -264,7 +264,7 @@ def test_an_unknown_time_zone_is_refused_and_today_stays_the_seasons(chat, clock
 def test_a_second_walk_past_the_daily_limit_is_refused_and_says_the_limit(chat):
     in_a_team(chat)
     assert chat.say("alice", "/log 50 km walk").startswith("Logged #1: ")
-    reply = refuses(chat, "alice", "/log 50 km walk", "the limit of 80 km of walk")
+    reply = refuses(chat, "alice", "/log 50 km walk", "the daily limit of 80 km for walking")
     assert "You already have 50 km that day." in reply
     assert activities(chat) == [("walk", 50000, date(2021, 7, 15))]
 
@@ -280,7 +280,7 @@ def test_the_limit_is_per_kind_and_per_day(chat):
 
 def test_a_single_ride_over_the_cycle_limit_is_refused(chat):
     in_a_team(chat)
-    refuses(chat, "alice", "/log 400.5 km ride", "the limit of 400 km of cycle")
+    refuses(chat, "alice", "/log 400.5 km ride", "the daily limit of 400 km for cycling")
 
 
 # --- team names

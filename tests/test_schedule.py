@@ -185,8 +185,8 @@ async def test_the_final_report_of_264497_km_at_ten_cents_donates_eur_26449(chat
     assert await schedule_for(chat, chats, clock).post_final_report() is True
     (text,) = chats.texts("C0123456789")
     assert "Summer Challenge 2021: the final result" in text
-    assert "Together we covered 264,497 km: 6.60 times around the Earth." in text
-    assert "The company donates EUR 26,449 (EUR 0.10 per km) to the charity chosen by vote." in text
+    assert "Together we covered 264,497 km: 6.6 times around the Earth." in text
+    assert "The company donates EUR 26,449 (EUR 0.10 per km). Thank you all!" in text
     assert "2 participants in 2 teams." in text
     assert await schedule_for(chat, chats, clock).post_final_report() is False
 

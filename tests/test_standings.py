@@ -98,7 +98,7 @@ def test_totals_show_the_season_the_donation_and_laps_of_the_earth(chat):
     assert "Summer Challenge 2021: 405.5 km so far" in reply
     assert "2 participants in 2 teams." in reply
     assert "Donation so far: EUR 40 at EUR 0.10 per km." in reply
-    assert "That's 0.01 times around the Earth." in reply
+    assert "That's 1% of the way around the Earth." in reply
 
 
 @pytest.mark.parametrize(

@@ -78,3 +78,18 @@ def test_leaving_keeps_the_km_with_the_team_and_hands_over_the_captaincy(chat):
 def test_a_name_with_markup_is_kept_as_plain_text(chat):
     reply = chat.say("alice", "/newteam <!channel> <b>x</b>")
     assert "Team <!channel> <b>x</b> is created" in reply
+
+
+def test_undo_after_changing_teams_names_the_team_the_log_counted_for(chat):
+    chat.say("alice", "/newteam Red Rockets")
+    chat.say("alice", "/log 5 km run")
+    chat.say("alice", "/leave")
+    chat.say("alice", "/newteam Blue Bears")
+    chat.say("alice", "/log 3 km walk")
+    chat.say("alice", "/undo")
+    reply = chat.say("alice", "/undo")
+    assert "Removed #1: 5 km run" in reply
+    assert "Red Rockets: nothing logged yet." in reply
+    assert "Blue Bears" not in reply
+    assert "You: nothing logged this season." in reply
+    assert "rank" not in reply

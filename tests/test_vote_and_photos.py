@@ -142,7 +142,14 @@ def test_the_final_report_names_the_winning_charity(members, clock):
     members.say("admin", "/admin vote open")
     members.say("alice", "/vote Oxfam")
     members.say("admin", "/admin vote close")
-    assert "to Oxfam. Thank you all!" in final_report(members)
+    members.say("alice", "/log 50 km cycle")
+    assert "(EUR 0.10 per km) to Oxfam. Thank you all!" in final_report(members)
+
+
+def test_a_final_report_without_a_vote_or_km_names_no_charity_and_no_zero_gift(members):
+    report = final_report(members)
+    assert "No km were logged, so there is no donation this time." in report
+    assert "chosen by vote" not in report and "EUR 0 " not in report
 
 
 def final_report(members) -> str:

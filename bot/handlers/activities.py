@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 LogRequest = tuple[Incoming, Log]
 
+_DOING = {ActivityKind.RUN: "running", ActivityKind.WALK: "walking", ActivityKind.CYCLE: "cycling"}
+
 
 @dataclass(frozen=True)
 class _Accepted:
@@ -107,12 +109,10 @@ def log_activities(
         ]
         if item.command.unit_assumed:
             lines.append("No unit given, so I read it as km.")
-        lines.append(
-            f"You: {figures.km(stored.personal_total_m)} this season, rank {stored.person_rank}."
-        )
-        lines.append(
-            f"{item.caller.team_name}: {figures.km(stored.team_total_m)}, "
-            f"rank {stored.team_rank} of {figures.count(stored.team_count, 'team')}."
+        lines += standing_lines(
+            (stored.personal_total_m, stored.person_rank),
+            (item.caller.team_name or "", stored.team_total_m, stored.team_rank),
+            stored.team_count,
         )
         replies[item.index] = [say(*lines)]
     return replies
@@ -173,8 +173,8 @@ def _over_limit(config: Config, command: Log, already_m: int) -> Reply | None:
         return None
     already = f" You already have {figures.km(already_m)} that day." if already_m else ""
     return say(
-        f"That's more than the limit of {figures.km(limit_m)} of {command.kind} "
-        f"per person per day.{already} If it's a typo, log the right distance.",
+        f"That's more than the daily limit of {figures.km(limit_m)} for "
+        f"{_DOING[command.kind]}.{already} If it's a typo, log the right distance.",
         example=f"log 12km {command.kind}",
     )
 
@@ -232,21 +232,39 @@ def set_timezone(ctx: Context, command: SetTimezone) -> Reply:
 def _remove_own(ctx: Context, activity: Activity) -> Reply:
     ctx.store.remove_activity(activity, "removed by its owner")
     removed = _describe(activity.distance_m, activity.kind, activity.day)
-    return say(f"Removed #{activity.id}: {removed}.", *_standing_lines(ctx))
+    # The team the log counted for, which may not be the caller's team any more.
+    team = ctx.store.team_by_id(activity.team_id)
+    mine = ctx.store.my_totals().total_m
+    ranks = ctx.store.ranks([mine], [team.total_m] if team is not None else [])
+    lines = standing_lines(
+        (mine, ranks.of_person[mine]),
+        (team.name, team.total_m, ranks.of_team[team.total_m]) if team is not None else None,
+        ranks.team_count,
+    )
+    return say(f"Removed #{activity.id}: {removed}.", *lines)
 
 
 def _describe(distance_m: int, kind: str, day: date) -> str:
     return f"{figures.km(distance_m)} {ActivityKind(kind)} on {figures.day(day)}"
 
 
-def _standing_lines(ctx: Context) -> list[str]:
-    """The caller's new personal totals and rank, and their current team's."""
-    mine, team = ctx.store.my_totals(), ctx.team
-    ranks = ctx.store.ranks([mine.total_m], [team.total_m] if team is not None else [])
-    lines = [f"You: {figures.km(mine.total_m)} this season, rank {ranks.of_person[mine.total_m]}."]
+def standing_lines(
+    person: tuple[int, int], team: tuple[str, int, int] | None, team_count: int
+) -> list[str]:
+    """The caller's season total and rank, and a team's (name, total, rank); nobody is ranked
+    on nothing logged."""
+    total_m, rank = person
+    lines = [
+        f"You: {figures.km(total_m)} this season, rank {rank}."
+        if total_m
+        else "You: nothing logged this season."
+    ]
     if team is not None:
+        name, team_m, team_rank = team
         lines.append(
-            f"{team.name}: {figures.km(team.total_m)}, rank {ranks.of_team[team.total_m]} "
-            f"of {figures.count(ranks.team_count, 'team')}."
+            f"{name}: {figures.km(team_m)}, rank {team_rank} of "
+            f"{figures.count(team_count, 'team')}."
+            if team_m
+            else f"{name}: nothing logged yet."
         )
     return lines

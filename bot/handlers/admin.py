@@ -75,7 +75,7 @@ def announce(ctx: Context, command: AdminAnnounce) -> list[Reply]:
     ctx.store.audit("announce", command.text)
     return [
         Reply((Text(command.text),), ToAnnouncementChats()),
-        say(f"Announced to {len(ctx.config.announce) or 'the'} announcement chat(s)."),
+        say(f"Announced to {figures.count(len(ctx.config.announce), 'announcement chat')}."),
     ]
 
 

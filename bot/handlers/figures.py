@@ -56,9 +56,13 @@ def day(value: date) -> str:
     return long_day(value)
 
 
-def times_around_earth(metres: int) -> str:
-    laps = (Decimal(metres) / 1000 / EARTH_CIRCUMFERENCE_KM).quantize(Decimal("0.01"))
-    return f"{laps}"
+def around_the_earth(metres: int) -> str:
+    """`6.6 times around the Earth`, or `3% of the way around the Earth`; "" for nothing."""
+    laps = Decimal(metres) / 1000 / EARTH_CIRCUMFERENCE_KM
+    if laps >= 1:
+        return f"{laps.quantize(Decimal('0.1'), ROUND_HALF_UP)} times around the Earth"
+    percent = (laps * 100).quantize(Decimal(1), ROUND_HALF_UP)
+    return f"{percent}% of the way around the Earth" if percent else ""
 
 
 def share(part: int, whole: int) -> str:
@@ -68,6 +72,13 @@ def share(part: int, whole: int) -> str:
     return f"{percent}%"
 
 
-def count(number: int, noun: str) -> str:
-    """`1 team`, `2 teams`, `1,500 participants`."""
-    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
+def count(number: int, noun: str, plural: str = "") -> str:
+    """`1 team`, `2 teams`, `1,500 participants`, `3 charities` (given its plural)."""
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {plural or noun + 's'}"
+
+
+def size(size_bytes: int) -> str:
+    """`812 KB`, `2.4 MB`: a file's size, never `0 KB`."""
+    if size_bytes < 1024 * 1024:
+        return f"{max(1, round(size_bytes / 1024)):,} KB"
+    return f"{size_bytes / (1024 * 1024):.1f} MB"

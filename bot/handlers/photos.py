@@ -82,7 +82,7 @@ def list_all(ctx: Context, _command: AdminPhotosList) -> Reply:
     if not rows:
         return say("No photos have been entered yet.", example="admin announce Send your photos!")
     table = tuple(
-        (str(entry.id), name, entry.title or "(no title)", f"{entry.size_bytes // 1024} KB")
+        (str(entry.id), name, entry.title or "(no title)", figures.size(entry.size_bytes))
         for entry, name in rows
     )
     return Reply(

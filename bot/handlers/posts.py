@@ -3,11 +3,12 @@ posted once, whoever asks first: the scheduler, a second instance, or an admin."
 
 import dataclasses
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from bot.commands import AdminFinish, AdminPost
-from bot.config import Config
+from bot.config import Config, SeasonConfig
 from bot.domain.days import short_day
 from bot.handlers import figures
 from bot.handlers.context import Context
@@ -102,7 +103,7 @@ def _final_report(store: SeasonStore, config: Config) -> Reply:
     season = config.season
     sums, amount = season_so_far(store, season)
     state = store.outcome()
-    charity = store.charity_name(state.charity_id) or "the charity chosen by vote"
+    charity = store.charity_name(state.charity_id)
     photo_winner: tuple[Text, ...] = ()
     if state.photo_id is not None:
         entry = store.photo(state.photo_id)
@@ -117,16 +118,12 @@ def _final_report(store: SeasonStore, config: Config) -> Reply:
         (
             Heading(f"{season.name}: the final result"),
             Text(
-                f"Together we covered {figures.km(sums.total_m)}: "
-                f"{figures.times_around_earth(sums.total_m)} times around the Earth."
+                f"Together we covered {figures.km(sums.total_m)}"
+                + (f": {around}." if (around := figures.around_the_earth(sums.total_m)) else ".")
             ),
             kinds_table(sums.run_m, sums.walk_m, sums.cycle_m),
             headcount(store),
-            Text(
-                f"The company donates {figures.money(amount, season.currency)} "
-                f"({season.currency} {season.donation_per_km} per km) to {charity}. "
-                "Thank you all!"
-            ),
+            Text(_donation(amount, season, charity)),
             *_top_tables(store),
             *photo_winner,
         ),
@@ -220,12 +217,23 @@ def _already(what: str, ctx: Context, key: str) -> str:
     return f"{what} was already posted ({when}); it is never posted twice."
 
 
+def _donation(amount: Decimal, season: SeasonConfig, charity: str | None) -> str:
+    """Who gives what to whom, saying nothing of a charity no vote chose."""
+    if not amount:
+        return "No km were logged, so there is no donation this time."
+    rate = f"{season.currency} {season.donation_per_km} per km"
+    gift = f"{figures.money(amount, season.currency)} ({rate})"
+    to = f" to {charity}" if charity else ""
+    return f"The company donates {gift}{to}. Thank you all!"
+
+
 def _so_far(store: SeasonStore, config: Config) -> Text:
     season = config.season
     sums, amount = season_so_far(store, season)
+    around = figures.around_the_earth(sums.total_m)
     return Text(
-        f"{figures.km(sums.total_m)} so far, {figures.money(amount, season.currency)} for charity, "
-        f"{figures.times_around_earth(sums.total_m)} times around the Earth."
+        f"{figures.km(sums.total_m)} so far, {figures.money(amount, season.currency)} for charity"
+        + (f", {around}." if around else ".")
     )
 
 

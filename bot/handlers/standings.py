@@ -147,9 +147,14 @@ def show_totals(ctx: Context, _command: Totals) -> Reply:
             kinds_table(sums.run_m, sums.walk_m, sums.cycle_m),
             headcount(ctx.store),
             Text(f"Donation so far: {figures.money(amount, season.currency)}{capped} at {rate}."),
-            Text(f"That's {figures.times_around_earth(sums.total_m)} times around the Earth."),
+            *_earth_line(sums.total_m),
         )
     )
+
+
+def _earth_line(metres: int) -> tuple[Text, ...]:
+    around = figures.around_the_earth(metres)
+    return (Text(f"That's {around}."),) if around else ()
 
 
 def season_so_far(store: SeasonStore, season: SeasonConfig) -> tuple[SeasonSums, Decimal]:

@@ -38,8 +38,7 @@ def new_team(ctx: Context, command: NewTeam) -> Reply:
     return Reply(
         (
             Text(f"Team {team.name} is created, and you are its captain."),
-            Text("Teammates join with:"),
-            Example(f"join {team.name}", label="Join"),
+            Example(f"join {team.name}", label="Teammates join with"),
         )
     )
 

@@ -14,6 +14,7 @@ from bot.commands import (
     Vote,
 )
 from bot.domain.names import name_key
+from bot.handlers import figures
 from bot.handlers.context import Context
 from bot.handlers.registry import REFUSALS, Who, command
 from bot.handlers.teams import SUGGESTION_CUTOFF
@@ -135,7 +136,8 @@ def add_charity(ctx: Context, command: AdminCharityAdd) -> Reply:
     ctx.store.audit("charity_add", charity.name)
     count = len(ctx.store.charities())
     return say(
-        f"Added {charity.name}; the ballot has {count} charities.", example="admin vote open"
+        f"Added {charity.name}; the ballot has {figures.count(count, 'charity', 'charities')}.",
+        example="admin vote open",
     )
 
 
