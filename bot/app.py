@@ -3,15 +3,15 @@
 import asyncio
 import gc
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
 
-from bot.config import Config, ConfigError
+from bot.config import Config
 from bot.handlers.dispatch import Clock, Dispatcher, utc_now
 from bot.health import BotHealth, DatabaseProbe
+from bot.platforms.credentials import Secrets
 from bot.platforms.outbox import Outbox
 from bot.platforms.web import WebServer
 from bot.schedule import PostSchedule
@@ -24,48 +24,6 @@ log = logging.getLogger(__name__)
 # The collector looks at young objects after this many more were made than freed (Python's
 # default is 700): a busy bot makes thousands a second that live for one request only.
 YOUNG_OBJECTS_PER_COLLECTION = 10_000
-
-
-@dataclass(frozen=True)
-class Secrets:
-    """Tokens, from the environment only."""
-
-    slack_bot_token: str = ""
-    slack_signing_secret: str = ""
-    slack_app_token: str = ""
-    telegram_bot_token: str = ""
-    telegram_webhook_secret: str = ""
-
-    def __repr__(self) -> str:
-        return "Secrets(***)"
-
-    @classmethod
-    def from_environment(cls, config: Config, environ: Mapping[str, str]) -> "Secrets":
-        """The tokens the enabled platforms need; a missing one stops start-up by name."""
-        secrets = cls(
-            slack_bot_token=environ.get("SLACK_BOT_TOKEN", ""),
-            slack_signing_secret=environ.get("SLACK_SIGNING_SECRET", ""),
-            slack_app_token=environ.get("SLACK_APP_TOKEN", ""),
-            telegram_bot_token=environ.get("TELEGRAM_BOT_TOKEN", ""),
-            telegram_webhook_secret=environ.get("TELEGRAM_WEBHOOK_SECRET", ""),
-        )
-        needed: list[str] = []
-        if config.slack.enabled:
-            needed.append("SLACK_BOT_TOKEN")
-            needed.append(
-                "SLACK_SIGNING_SECRET" if config.slack.mode == "http" else "SLACK_APP_TOKEN"
-            )
-        if config.telegram.enabled:
-            needed.append("TELEGRAM_BOT_TOKEN")
-            if config.telegram.mode == "webhook":
-                needed.append("TELEGRAM_WEBHOOK_SECRET")
-        missing = [name for name in needed if not environ.get(name)]
-        if missing:
-            raise ConfigError(
-                f"the environment variable(s) {', '.join(missing)} must be set for the "
-                "enabled platform(s)"
-            )
-        return secrets
 
 
 @dataclass
@@ -115,27 +73,13 @@ async def start_bot(
     schedule = PostSchedule(config, dispatcher.sessions, dispatcher.season_id, outbox, clock)
     bot = RunningBot(config, dispatcher, engine, server, outbox, schedule)
     if config.slack.enabled:
-        from bot.platforms.slack import SlackAdapter, SlackSecrets
+        from bot.platforms.slack import SlackAdapter
 
-        slack = SlackAdapter(
-            config,
-            dispatcher,
-            outbox,
-            SlackSecrets(
-                secrets.slack_bot_token, secrets.slack_signing_secret, secrets.slack_app_token
-            ),
-        )
-        bot.adapters.append(slack)
+        bot.adapters.append(SlackAdapter(config, dispatcher, outbox, secrets))
     if config.telegram.enabled:
-        from bot.platforms.telegram import TelegramAdapter, TelegramSecrets
+        from bot.platforms.telegram import TelegramAdapter
 
-        telegram = TelegramAdapter(
-            config,
-            dispatcher,
-            outbox,
-            TelegramSecrets(secrets.telegram_bot_token, secrets.telegram_webhook_secret),
-        )
-        bot.adapters.append(telegram)
+        bot.adapters.append(TelegramAdapter(config, dispatcher, outbox, secrets))
     server.health = BotHealth(
         adapters=[adapter.health for adapter in bot.adapters],
         database=DatabaseProbe(engine),

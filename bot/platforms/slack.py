@@ -39,6 +39,7 @@ from bot.domain.images import MAX_BYTES
 from bot.handlers.dispatch import Dispatcher
 from bot.health import AdapterHealth
 from bot.messages import Incoming, IncomingImage
+from bot.platforms.credentials import Secrets
 from bot.platforms.outbox import MaybeSent, Outbox, RetryLater, Undeliverable
 from bot.render.slack import BUTTON_ACTION_PREFIX, to_messages
 from bot.replies import Attachment, Reply, ToCaller, to_caller
@@ -91,18 +92,6 @@ log = logging.getLogger(__name__)
 # Bolt logs a refused request with its body (users' words) at INFO; we log the refusal ourselves.
 BOLT_LOG = logging.getLogger("slack_bolt")
 BOLT_LOG.setLevel(logging.WARNING)
-
-
-@dataclass(frozen=True)
-class SlackSecrets:
-    """From the environment only; never logged."""
-
-    bot_token: str
-    signing_secret: str
-    app_token: str | None = None
-
-    def __repr__(self) -> str:
-        return "SlackSecrets(***)"
 
 
 @dataclass(frozen=True)
@@ -211,17 +200,17 @@ def _needs_follow_up(replies: list[Reply]) -> bool:
 
 class SlackAdapter:
     def __init__(
-        self, config: Config, dispatcher: Dispatcher, outbox: Outbox, secrets: SlackSecrets
+        self, config: Config, dispatcher: Dispatcher, outbox: Outbox, secrets: Secrets
     ) -> None:
         self.config = config
         self.dispatcher = dispatcher
         self.outbox = outbox
         self.secrets = secrets
         self.health = AdapterHealth(PLATFORM)
-        self.client = web_client(config, secrets.bot_token)
+        self.client = web_client(config, secrets.slack_bot_token)
         self.app = AsyncApp(
             client=self.client,
-            signing_secret=secrets.signing_secret,
+            signing_secret=secrets.slack_signing_secret,
             # Answer within the request itself: no ack polling, and the reply rides on the ack.
             process_before_response=True,
             # `handle_http` checks the signature on the raw bytes before Bolt parses anything.
@@ -254,7 +243,7 @@ class SlackAdapter:
         else:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-            self._socket_handler = AsyncSocketModeHandler(self.app, self.secrets.app_token)
+            self._socket_handler = AsyncSocketModeHandler(self.app, self.secrets.slack_app_token)
             await self._socket_handler.connect_async()
         self.health.state = "running"
 
@@ -270,7 +259,7 @@ class SlackAdapter:
         """Slack's signature is checked on the raw bytes before anything is parsed: a forged
         or garbled request costs one HMAC and one log line, and gets 401."""
         body = await request.read()
-        secret = self.secrets.signing_secret.encode()
+        secret = self.secrets.slack_signing_secret.encode()
         if not is_signed(secret, body, request.headers, time.time()):
             log.warning("slack_request_refused", extra={"remote": request.remote})
             return web.Response(status=401)
@@ -465,7 +454,7 @@ class SlackAdapter:
         url = file.get("url_private_download") or file.get("url_private") or ""
         if size > MAX_BYTES or not self._trusted_file_url(url):
             return IncomingImage(None, size, file.get("name", ""))
-        headers = {"Authorization": f"Bearer {self.secrets.bot_token}"}
+        headers = {"Authorization": f"Bearer {self.secrets.slack_bot_token}"}
         async with aiohttp.ClientSession(timeout=DOWNLOAD_TIMEOUT) as session:
             async with session.get(url, headers=headers) as response:
                 response.raise_for_status()

@@ -10,7 +10,6 @@ import hmac
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -59,6 +58,7 @@ from bot.handlers.dispatch import Dispatcher
 from bot.handlers.registry import Who
 from bot.health import AdapterHealth
 from bot.messages import Incoming, IncomingImage
+from bot.platforms.credentials import Secrets
 from bot.platforms.outbox import MaybeSent, Outbox, RetryLater, Undeliverable
 from bot.platforms.web import WebServer
 from bot.render.plain import render
@@ -93,17 +93,6 @@ log = logging.getLogger(__name__)
 # Bot API URLs carry the token: httpx logs every request URL at INFO, PTB's bot its URLs at DEBUG.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 logging.getLogger("telegram.ext.ExtBot").setLevel(logging.INFO)
-
-
-@dataclass(frozen=True)
-class TelegramSecrets:
-    """From the environment only; never logged."""
-
-    bot_token: str
-    webhook_secret: str = ""
-
-    def __repr__(self) -> str:
-        return "TelegramSecrets(***)"
 
 
 def bot_commands(*who: Who) -> list[BotCommand]:
@@ -172,14 +161,14 @@ def build_application(config: Config, token: str, health: AdapterHealth) -> Appl
 
 class TelegramAdapter:
     def __init__(
-        self, config: Config, dispatcher: Dispatcher, outbox: Outbox, secrets: TelegramSecrets
+        self, config: Config, dispatcher: Dispatcher, outbox: Outbox, secrets: Secrets
     ) -> None:
         self.config = config
         self.dispatcher = dispatcher
         self.outbox = outbox
         self.secrets = secrets
         self.health = AdapterHealth(PLATFORM)
-        self.application = build_application(config, secrets.bot_token, self.health)
+        self.application = build_application(config, secrets.telegram_bot_token, self.health)
         # Edited messages and every other update kind match no handler: a command runs once.
         new_message = filters.UpdateType.MESSAGE
         self.application.add_handler(MessageHandler(new_message & filters.TEXT, self._on_message))
@@ -204,7 +193,7 @@ class TelegramAdapter:
             path = urlsplit(telegram.webhook_url).path or "/"
             server.add_post(path, self.handle_webhook, PLATFORM)
             await self.application.bot.set_webhook(
-                telegram.webhook_url, secret_token=self.secrets.webhook_secret
+                telegram.webhook_url, secret_token=self.secrets.telegram_webhook_secret
             )
         else:
             # Starting to poll deletes any webhook first, as getUpdates requires.
@@ -255,7 +244,7 @@ class TelegramAdapter:
     async def handle_webhook(self, request: web.Request) -> web.Response:
         """One update from Telegram; answered 200 once its command has run."""
         sent = request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(sent, self.secrets.webhook_secret.encode()):
+        if not hmac.compare_digest(sent, self.secrets.telegram_webhook_secret.encode()):
             log.warning("telegram_webhook_refused", extra={"remote": request.remote})
             return web.Response(status=403)
         try:
