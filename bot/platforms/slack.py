@@ -12,7 +12,6 @@ import logging
 import math
 import re
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from bot.health import AdapterHealth
 from bot.messages import Incoming, IncomingImage
 from bot.platforms.credentials import Secrets
 from bot.platforms.outbox import MaybeSent, Outbox, RetryLater, Undeliverable
+from bot.platforms.repeats import RecentDeliveries
 from bot.render.slack import BUTTON_ACTION_PREFIX, to_messages
 from bot.replies import Attachment, Reply, ToCaller, to_caller
 
@@ -48,7 +48,6 @@ PLATFORM = "slack"
 EVENTS_PATH = "/slack/events"
 LOG_COMMAND = "/log"
 MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>[\s:,]*")
-SEEN_EVENTS = 10_000
 POST_METADATA = "challenge_post"
 HISTORY_LOOKBACK = 20
 # A photo shared in the DM: a stalled download must not hold the person's command for long.
@@ -220,7 +219,7 @@ class SlackAdapter:
         self.command_prefix = f"{config.slack.command} "
         self.people: dict[str, SlackPerson] = {}
         self._lookups: dict[str, asyncio.Task[None]] = {}  # users.info in flight, by user
-        self._seen_events: OrderedDict[str, None] = OrderedDict()
+        self._recent = RecentDeliveries(PLATFORM)
         self._replies = Background("slack_send_failed")
         self._profiles = Background("slack_users_info_failed")
         self._socket_handler: Any = None
@@ -348,8 +347,7 @@ class SlackAdapter:
 
     def _handle_event(self, event: dict[str, Any], body: dict[str, Any], reply_in_channel: bool):
         event_id = body["event_id"]
-        if self._seen(event_id):
-            log.info("repeated_slack_event", extra={"event_id": event_id})
+        if self._recent.seen(event_id):
             return
         # Events are acknowledged at once; the work happens after the ack.
         self._replies.start(self._answer_event(event, event_id, reply_in_channel))
@@ -372,15 +370,6 @@ class SlackAdapter:
             else:
                 await self._send_ephemerals(channel, user_id, messages)
         await self._after_reply(user_id, replies)
-
-    def _seen(self, event_id: str) -> bool:
-        """Slack retries an event it thinks was lost; in-process memory of recent ids."""
-        if event_id in self._seen_events:
-            return True
-        self._seen_events[event_id] = None
-        if len(self._seen_events) > SEEN_EVENTS:
-            self._seen_events.popitem(last=False)
-        return False
 
     async def _incoming(self, user_id: str, chat_id: str, text: str, delivery_id: str) -> Incoming:
         person = await self._person(user_id)

@@ -8,7 +8,6 @@ the presser. Decides nothing about the challenge.
 import asyncio
 import hmac
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
@@ -60,6 +59,7 @@ from bot.health import AdapterHealth
 from bot.messages import Incoming, IncomingImage
 from bot.platforms.credentials import Secrets
 from bot.platforms.outbox import MaybeSent, Outbox, RetryLater, Undeliverable
+from bot.platforms.repeats import RecentDeliveries
 from bot.platforms.web import WebServer
 from bot.render.plain import render
 from bot.render.telegram import keyboard, to_messages
@@ -68,7 +68,6 @@ from bot.replies import Attachment, Button, Buttons, Example, Reply, Text, ToCal
 PLATFORM = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 POLL_TIMEOUT_S = 30
-SEEN_DELIVERIES = 10_000
 SEND_RETRIES = 3
 # Updates handled at once: one person's wait (a slow photo, a busy database) holds up no one
 # else's, while each person's own updates still run one after another.
@@ -177,7 +176,7 @@ class TelegramAdapter:
         )
         self.application.add_handler(CallbackQueryHandler(self._on_press))
         self.application.add_error_handler(self._on_error)
-        self._seen_deliveries: OrderedDict[str, None] = OrderedDict()
+        self._recent = RecentDeliveries(PLATFORM)
         self._replies = Background("telegram_send_failed")
         outbox.register(PLATFORM, self)
 
@@ -273,7 +272,7 @@ class TelegramAdapter:
         if user is None or user.is_bot:
             return
         text = self._command_text(message.text, message.chat.type)
-        if text is None or self._seen(str(update.update_id)):
+        if text is None or self._recent.seen(str(update.update_id)):
             return
         replies = await self._run(user, message.chat_id, text, str(update.update_id))
         self._replies.start(self._answer(message, user.id, replies))
@@ -288,7 +287,7 @@ class TelegramAdapter:
         text = self._command_text(caption, message.chat.type)
         entering = text is not None and _command_word(text) == PHOTO_COMMAND
         offering = not entering and bool(message.photo) and message.chat.type == ChatType.PRIVATE
-        if not (entering or offering) or self._seen(str(update.update_id)):
+        if not (entering or offering) or self._recent.seen(str(update.update_id)):
             return
         if offering:
             self._replies.start(self._answer(message, user.id, [PHOTO_OFFER]))
@@ -305,7 +304,7 @@ class TelegramAdapter:
         """A button: its data runs as the presser's command; the query is always answered."""
         query = update.callback_query
         delivery_id = f"callback:{query.id}"
-        if query.message is None or not query.data or self._seen(delivery_id):
+        if query.message is None or not query.data or self._recent.seen(delivery_id):
             self._replies.start(query.answer())
             return
         if query.data.startswith(CONFIRM_DATA):
@@ -377,16 +376,6 @@ class TelegramAdapter:
             _, _, addressee = first.partition("@")
             return text if addressee.lower() in ("", self.username.lower()) else None
         return text if chat_type == ChatType.PRIVATE else None
-
-    def _seen(self, delivery_id: str) -> bool:
-        """Telegram redelivers a webhook call it thinks failed; in-process memory of recent ids."""
-        if delivery_id in self._seen_deliveries:
-            log.info("repeated_telegram_update", extra={"delivery_id": delivery_id})
-            return True
-        self._seen_deliveries[delivery_id] = None
-        if len(self._seen_deliveries) > SEEN_DELIVERIES:
-            self._seen_deliveries.popitem(last=False)
-        return False
 
     # -- outgoing ----------------------------------------------------------------------------
 
