@@ -1,6 +1,12 @@
 """The neutral incoming message every platform adapter produces."""
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+
+class FileNotFetched(Exception):
+    """The platform did not hand over a file it announced; the message says why, briefly."""
 
 
 @dataclass(frozen=True)
@@ -12,6 +18,40 @@ class IncomingImage:
     filename: str = ""
 
 
+# A platform's transfer of one file: at most `limit` + 1 of its bytes (enough to tell that it
+# is too big), or None when the platform tells on the way that it is bigger than `limit`.
+# Raises FileNotFetched when the platform fails.
+Download = Callable[[int], Awaitable[bytes | None]]
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """A file sent with the message, not fetched yet (as opsdroid's `File.get_file_bytes`):
+    what the platform tells without fetching it, and how to fetch it. Only a command that
+    takes a file fetches it."""
+
+    filename: str
+    declared_size: int  # 0 when the platform does not tell
+    max_bytes: int  # the adapter's limit: a bigger file is never fetched whole
+    deadline_s: float  # the adapter's: a stalled transfer must not hold the command long
+    download: Download = field(repr=False)
+
+    async def fetch(self) -> IncomingImage:
+        """The file's bytes; only its size when it is over `max_bytes`. Raises
+        FileNotFetched when the platform fails or the deadline passes."""
+        if self.declared_size > self.max_bytes:
+            return IncomingImage(None, self.declared_size, self.filename)
+        try:
+            async with asyncio.timeout(self.deadline_s):
+                content = await self.download(self.max_bytes)
+        except TimeoutError as error:
+            raise FileNotFetched(f"no file within {self.deadline_s:g} s") from error
+        if content is None or len(content) > self.max_bytes:
+            too_big = max(self.declared_size, self.max_bytes + 1)
+            return IncomingImage(None, too_big, self.filename)
+        return IncomingImage(content, len(content), self.filename)
+
+
 @dataclass(frozen=True)
 class Incoming:
     platform: str  # "slack" | "telegram" | "console"
@@ -21,6 +61,8 @@ class Incoming:
     delivery_id: str  # event_id / update_id: the key that makes a repeat harmless
     display_name: str | None = None
     timezone: str | None = None  # an IANA name when the platform tells it
+    file: IncomingFile | None = None  # sent with the message, not fetched yet
+    # The file's bytes, fetched by the dispatcher when the command takes a file.
     image: IncomingImage | None = None
 
     @property

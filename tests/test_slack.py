@@ -4,6 +4,7 @@ Slack Web API on 127.0.0.1 recording what the bot sends."""
 import asyncio
 import io
 import json
+import os
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -422,9 +423,14 @@ def picture(kind: str, colour: str) -> bytes:
     return buffer.getvalue()
 
 
-async def share_in_dm(slack: SlackDriver, user: str, text: str, name: str, content: bytes) -> None:
-    """A file_share message event: the user drops a file into the DM with the bot."""
+async def share_in_dm(
+    slack: SlackDriver, user: str, text: str, name: str, content: bytes, gone: bool = False
+) -> None:
+    """A file_share message event: the user drops a file into the DM with the bot (and,
+    when `gone`, deletes it before the bot fetches it)."""
     file = slack.api.share_file(name, content)
+    if gone:
+        del slack.api.shared_files[name]
     await slack.event(
         {
             "type": "message",
@@ -451,6 +457,35 @@ async def test_a_photo_shared_in_the_dm_enters_the_competition(slack):
 
     await share_in_dm(slack, "UALICE", "photo Fake", "fake.jpg", b"not a picture at all")
     assert "not a picture I can read" in slack.api.messages_to("DUALICE")[-1]["text"]
+
+
+async def test_a_file_sent_with_a_command_that_takes_none_is_never_downloaded(slack):
+    await slack.command("UALICE", "newteam Red Rockets")
+    await share_in_dm(slack, "UALICE", "photos", "sunrise.jpg", picture("JPEG", "purple"))
+    (reply,) = slack.api.messages_to("DUALICE")
+    assert "You have not entered any photos yet." in reply["text"]
+    await share_in_dm(slack, "UALICE", "log 5 km run", "route.jpg", picture("PNG", "green"))
+    assert "Logged #1" in slack.api.messages_to("DUALICE")[-1]["text"]
+    assert slack.api.download_auth == []
+
+
+async def test_a_photo_of_several_megabytes_is_downloaded_whole(slack):
+    noise = Image.frombytes("RGB", (1000, 1000), os.urandom(3_000_000))
+    buffer = io.BytesIO()
+    noise.save(buffer, format="PNG")
+    await slack.command("UALICE", "newteam Red Rockets")
+    await share_in_dm(slack, "UALICE", "photo Static", "static.png", buffer.getvalue())
+    assert "Entered photo #1 Static" in slack.api.messages_to("DUALICE")[-1]["text"]
+    media_dir = slack.bot.config.photos.media_dir
+    assert [path.read_bytes() for path in media_dir.iterdir()] == [buffer.getvalue()]
+
+
+async def test_a_photo_slack_fails_to_hand_over_is_asked_for_again(slack):
+    await slack.command("UALICE", "newteam Red Rockets")
+    await share_in_dm(slack, "UALICE", "photo Gone", "gone.jpg", picture("JPEG", "red"), gone=True)
+    (reply,) = slack.api.messages_to("DUALICE")
+    assert "I couldn't fetch that file; please send it again." in reply["text"]
+    assert len(slack.api.download_auth) == 1
 
 
 async def test_the_winning_photo_is_uploaded_to_the_announcement_channel(slack):

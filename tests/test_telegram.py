@@ -515,6 +515,20 @@ async def test_an_oversized_photo_is_refused_without_being_downloaded(telegram):
     assert telegram.api.downloads == [] and telegram.count(PhotoEntry) == 0
 
 
+async def test_a_photo_telegram_fails_to_hand_over_is_asked_for_again(telegram):
+    await telegram.ask(ALICE, "/newteam Red Rockets")
+    telegram.api.fail_next("getFile", 400, "Bad Request: invalid file_id")
+    refused = await telegram.enter(ALICE, picture(), "/photo Sunrise")
+    assert "I couldn't fetch that file; please send it again." in refused
+    assert telegram.api.downloads == [] and telegram.count(PhotoEntry) == 0
+
+
+async def test_a_photo_captioned_with_a_command_that_takes_none_is_offered_not_fetched(telegram):
+    await telegram.ask(ALICE, "/newteam Red Rockets")
+    await offer_for(telegram, telegram.send_image(ALICE, picture(), "/photos"))
+    assert telegram.api.called("getFile") == [] and telegram.api.downloads == []
+
+
 async def offer_for(telegram: TelegramDriver, update: dict[str, Any]) -> tuple[dict, str]:
     """The bot's offer to enter a photo, as the bot received it back, and its button's data."""
     offer = await telegram.reply_to(update)

@@ -5,7 +5,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -20,7 +20,7 @@ from bot.handlers import activities, catalogue
 from bot.handlers.batching import Batcher, NoTurn
 from bot.handlers.context import Context
 from bot.handlers.registry import REFUSALS, Declaration, Who
-from bot.messages import Incoming
+from bot.messages import FileNotFetched, Incoming
 from bot.replies import Reply, say
 from storage import repository as repo
 from storage.database import DatabaseBusy, LoopDatabase, make_read_sessions, transaction
@@ -37,6 +37,7 @@ COMMAND_DEADLINE_S = 1.0
 
 SORRY = say("Something went wrong on our side and nothing was changed. Please try again.")
 BUSY = say("The challenge is very busy right now and nothing was changed. Please try again.")
+NOT_FETCHED = say("I couldn't fetch that file; please send it again.")
 
 Done = TypeVar("Done")
 
@@ -51,6 +52,15 @@ def database_away(error: BaseException) -> bool:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def takes_file(text: str) -> bool:
+    """Whether `text` is a command that takes the file sent with it (`photo Sunrise`)."""
+    return _takes_file(catalogue.parse(text))
+
+
+def _takes_file(command: c.Command | c.ParseError) -> bool:
+    return not isinstance(command, c.ParseError) and catalogue.declaration_of(command).takes_file
 
 
 class Dispatcher:
@@ -77,13 +87,15 @@ class Dispatcher:
         return (platform, user_id) in self.extra_admins or self.config.is_admin(platform, user_id)
 
     async def answer(self, incoming: Incoming) -> list[Reply]:
-        """What the adapters call: logs arriving together are written in one transaction;
-        any other command runs on its own in a worker thread. Always replies: a command
-        without a turn by its deadline, or meeting an unreachable database, is "busy"."""
+        """What the adapters call: a file sent with a command that takes one is fetched
+        first; logs arriving together are written in one transaction; any other command runs
+        on its own in a worker thread. Always replies: a command without a turn by its
+        deadline, or meeting an unreachable database, is "busy"."""
         started = time.perf_counter()
         command = catalogue.parse(incoming.text)
         kind = _kind(command)
         try:
+            incoming = await _with_file(incoming, command)
             if not isinstance(command, c.ParseError) and catalogue.declaration_of(command).batched:
                 replies = await self._log_writer_here().batches.submit(
                     (incoming, command), COMMAND_DEADLINE_S
@@ -92,6 +104,11 @@ class Dispatcher:
                 replies = await _in_worker(
                     lambda: self._handle_parsed(incoming, command), COMMAND_DEADLINE_S
                 )
+        except FileNotFetched as error:
+            log.warning(
+                "file_not_fetched", extra={"platform": incoming.platform, "reason": str(error)}
+            )
+            replies = [NOT_FETCHED]
         except NoTurn:
             log.warning("command_deadline_passed", extra={"kind": kind})
             replies = [BUSY]
@@ -254,6 +271,14 @@ class Dispatcher:
         return result if isinstance(result, list) else [result]
 
 
+async def _with_file(incoming: Incoming, command: c.Command | c.ParseError) -> Incoming:
+    """The message with its file's bytes when its command takes a file, fetched here on the
+    event loop, before any transaction; as it is otherwise, nothing fetched."""
+    if incoming.file is None or not _takes_file(command):
+        return incoming
+    return replace(incoming, image=await incoming.file.fetch())
+
+
 async def _in_worker(work: Callable[[], Done], deadline_s: float) -> Done:
     """`work()` in a worker thread, if one takes it within `deadline_s`; else NoTurn, and it
     never runs. Once begun it runs to its end."""
@@ -303,7 +328,7 @@ def _kind(command: c.Command | c.ParseError) -> str:
 def _outcome(command: c.Command | c.ParseError, replies: list[Reply]) -> str:
     if BUSY in replies:
         return "busy"
-    if SORRY in replies:
+    if SORRY in replies or NOT_FETCHED in replies:
         return "failed"
     if isinstance(command, c.ParseError) or any(r in replies for r in REFUSALS.values()):
         return "refused"

@@ -8,8 +8,8 @@ from typing import TextIO
 
 from bot.config import Config
 from bot.domain.images import MAX_BYTES
-from bot.handlers.dispatch import Dispatcher
-from bot.messages import Incoming, IncomingImage
+from bot.handlers.dispatch import Dispatcher, takes_file
+from bot.messages import FileNotFetched, Incoming, IncomingFile
 from bot.platforms.outbox import Outbox
 from bot.render.plain import render
 from bot.replies import Attachment, Reply, ToCaller
@@ -17,6 +17,7 @@ from bot.replies import Attachment, Reply, ToCaller
 PLATFORM = "console"
 DEFAULT_USER = "guest"
 DIRECT = "@"  # marks a direct conversation among chat ids
+READ_DEADLINE_S = 10
 
 
 class Console:
@@ -86,7 +87,7 @@ class Console:
         if words[0].lower() in ("/as", "as"):
             self._switch_user(words[1:])
             return
-        text, image = _photo_file(line)
+        text, file = _attached_file(line)
         incoming = Incoming(
             platform=PLATFORM,
             user_id=self.user.casefold(),
@@ -94,7 +95,7 @@ class Console:
             text=text,
             delivery_id=f"{self._session_tag}-{next(self._deliveries)}",
             display_name=self.user,
-            image=image,
+            file=file,
         )
         for reply in await self.dispatcher.answer(incoming):
             if isinstance(reply.audience, ToCaller) or self.outbox is None:
@@ -141,19 +142,29 @@ class Console:
         print(text, file=self.output, flush=True)
 
 
-def _photo_file(line: str) -> tuple[str, IncomingImage | None]:
-    """`/photo TITLE PATH`: the file at PATH is the image; the rest is the command."""
-    words = line.split()
-    if words[0].lower().lstrip("/") != "photo" or len(words) < 2:
+def _attached_file(line: str) -> tuple[str, IncomingFile | None]:
+    """A command that takes a file takes it as its last word, a path (`/photo TITLE PATH`):
+    the rest is the command. Any other line is a command as it is."""
+    *command, last = line.split()
+    text = " ".join(command)
+    path = Path(last).expanduser()
+    if not (command and takes_file(text) and path.is_file()):
         return line, None
-    path = Path(words[-1]).expanduser()
-    if not path.is_file():
-        return line, None
-    size = path.stat().st_size
+
+    async def read(limit: int) -> bytes:
+        try:
+            return await asyncio.to_thread(_read_start, path, limit + 1)
+        except OSError as error:
+            raise FileNotFetched(error.strerror or type(error).__name__) from error
+
+    file = IncomingFile(path.name, path.stat().st_size, MAX_BYTES, READ_DEADLINE_S, read)
+    return text, file
+
+
+def _read_start(path: Path, size: int) -> bytes:
+    """The first `size` bytes of the file at `path`."""
     with path.open("rb") as file:
-        content = file.read(MAX_BYTES + 1)
-    image = IncomingImage(content if size <= MAX_BYTES else None, size, path.name)
-    return " ".join(words[:-1]), image
+        return file.read(size)
 
 
 @dataclass

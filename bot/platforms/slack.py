@@ -5,7 +5,7 @@ replies to Block Kit. Decides nothing about the challenge.
 """
 
 import asyncio
-import dataclasses
+import functools
 import hashlib
 import hmac
 import logging
@@ -37,7 +37,7 @@ from bot.config import Config
 from bot.domain.images import MAX_BYTES
 from bot.handlers.dispatch import Dispatcher
 from bot.health import AdapterHealth
-from bot.messages import Incoming, IncomingImage
+from bot.messages import FileNotFetched, Incoming, IncomingFile
 from bot.platforms.credentials import Secrets
 from bot.platforms.outbox import MaybeSent, Outbox, RetryLater, Undeliverable
 from bot.platforms.repeats import RecentDeliveries
@@ -50,8 +50,10 @@ LOG_COMMAND = "/log"
 MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>[\s:,]*")
 POST_METADATA = "challenge_post"
 HISTORY_LOOKBACK = 20
-# A photo shared in the DM: a stalled download must not hold the person's command for long.
-DOWNLOAD_TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=5)
+# A file shared in the DM: a stalled download must not hold the person's command for long.
+DOWNLOAD_DEADLINE_S = 30
+DOWNLOAD_TIMEOUT = aiohttp.ClientTimeout(sock_connect=5)
+DOWNLOAD_CHUNK = 64 * 1024
 # Slack refuses requests older than this itself; an older one is a replay.
 MAX_REQUEST_AGE_S = 5 * 60
 # A Unix time in seconds, in ASCII digits; anything longer is not a time.
@@ -357,11 +359,10 @@ class SlackAdapter:
     ) -> None:
         user_id, channel = event.get("user", ""), event.get("channel", "")
         text = MENTION.sub("", event.get("text", ""), count=1)
+        files = event.get("files") or []
+        file = self._incoming_file(files[0]) if files else None
         with self.health.update():
-            incoming = await self._incoming(user_id, channel, text, event_id)
-            if event.get("files") and text.strip().lower().lstrip("/").startswith("photo"):
-                image = await self._download(event["files"][0])
-                incoming = dataclasses.replace(incoming, image=image)
+            incoming = await self._incoming(user_id, channel, text, event_id, file)
             replies = await self._run(incoming)
             messages = self._messages(to_caller(replies))
             if reply_in_channel:
@@ -371,7 +372,14 @@ class SlackAdapter:
                 await self._send_ephemerals(channel, user_id, messages)
         await self._after_reply(user_id, replies)
 
-    async def _incoming(self, user_id: str, chat_id: str, text: str, delivery_id: str) -> Incoming:
+    async def _incoming(
+        self,
+        user_id: str,
+        chat_id: str,
+        text: str,
+        delivery_id: str,
+        file: IncomingFile | None = None,
+    ) -> Incoming:
         person = await self._person(user_id)
         return Incoming(
             platform=PLATFORM,
@@ -381,6 +389,7 @@ class SlackAdapter:
             delivery_id=delivery_id,
             display_name=person.display_name,
             timezone=person.timezone,
+            file=file,
         )
 
     async def _person(self, user_id: str) -> SlackPerson:
@@ -437,18 +446,35 @@ class SlackAdapter:
             else:
                 await self.outbox.deliver(reply)
 
-    async def _download(self, file: dict[str, Any]) -> IncomingImage:
-        """A file shared with the bot, fetched with the bot token; not fetched if too big."""
-        size = int(file.get("size") or 0)
+    def _incoming_file(self, file: dict[str, Any]) -> IncomingFile:
+        """A file shared with the bot, fetched with the bot token only if its command takes it."""
         url = file.get("url_private_download") or file.get("url_private") or ""
-        if size > MAX_BYTES or not self._trusted_file_url(url):
-            return IncomingImage(None, size, file.get("name", ""))
+        return IncomingFile(
+            filename=file.get("name", ""),
+            declared_size=int(file.get("size") or 0),
+            max_bytes=MAX_BYTES,
+            deadline_s=DOWNLOAD_DEADLINE_S,
+            download=functools.partial(self._download, url),
+        )
+
+    async def _download(self, url: str, limit: int) -> bytes:
+        """At most `limit` + 1 bytes of the file at `url`, read until the end or past the limit:
+        one read would return only what has arrived so far."""
+        if not self._trusted_file_url(url):
+            raise FileNotFetched("not a Slack file URL")
         headers = {"Authorization": f"Bearer {self.secrets.slack_bot_token}"}
-        async with aiohttp.ClientSession(timeout=DOWNLOAD_TIMEOUT) as session:
-            async with session.get(url, headers=headers) as response:
-                response.raise_for_status()
-                content = await response.content.read(MAX_BYTES + 1)
-        return IncomingImage(content, max(size, len(content)), file.get("name", ""))
+        content = bytearray()
+        try:
+            async with aiohttp.ClientSession(timeout=DOWNLOAD_TIMEOUT) as session:
+                async with session.get(url, headers=headers) as response:
+                    response.raise_for_status()
+                    async for chunk in response.content.iter_chunked(DOWNLOAD_CHUNK):
+                        content += chunk
+                        if len(content) > limit:
+                            break
+        except aiohttp.ClientError as error:
+            raise FileNotFetched(type(error).__name__) from error
+        return bytes(content[: limit + 1])
 
     def _trusted_file_url(self, url: str) -> bool:
         """The bot token goes only to Slack's own hosts (or the configured API host)."""

@@ -53,10 +53,10 @@ from bot.background import Background
 from bot.config import Config, ConfigError
 from bot.domain.images import MAX_BYTES
 from bot.handlers.catalogue import menu
-from bot.handlers.dispatch import Dispatcher
+from bot.handlers.dispatch import Dispatcher, takes_file
 from bot.handlers.registry import Who
 from bot.health import AdapterHealth
-from bot.messages import Incoming, IncomingImage
+from bot.messages import FileNotFetched, Incoming, IncomingFile
 from bot.platforms.credentials import Secrets
 from bot.platforms.outbox import MaybeSent, Outbox, RetryLater, Undeliverable
 from bot.platforms.repeats import RecentDeliveries
@@ -73,6 +73,8 @@ SEND_RETRIES = 3
 # else's, while each person's own updates still run one after another.
 CONCURRENT_UPDATES = 256
 TOAST_MAX_CHARS = 200
+# A photo sent with a command: a stalled download must not hold the person's updates for long.
+DOWNLOAD_DEADLINE_S = 30
 PHOTO_COMMAND = "photo"
 CONFIRM_DATA = "photo-confirm"
 
@@ -84,7 +86,6 @@ PHOTO_OFFER = Reply(
         Example("photo Sunrise over the Taff", "Or send it with a title as its caption"),
     )
 )
-FETCH_FAILED = Reply((Text("I couldn't fetch that photo from Telegram; please send it again."),))
 CONFIRM_GONE = "That photo is no longer there; please send it again."
 CONFIRM_NOT_YOURS = "Only the person who sent this photo can enter it."
 
@@ -283,21 +284,16 @@ class TelegramAdapter:
         user = message.from_user
         if user is None or user.is_bot:
             return
-        caption = message.caption or ""
-        text = self._command_text(caption, message.chat.type)
-        entering = text is not None and _command_word(text) == PHOTO_COMMAND
+        text = self._command_text(message.caption or "", message.chat.type)
+        entering = text is not None and takes_file(text)
         offering = not entering and bool(message.photo) and message.chat.type == ChatType.PRIVATE
         if not (entering or offering) or self._recent.seen(str(update.update_id)):
             return
         if offering:
             self._replies.start(self._answer(message, user.id, [PHOTO_OFFER]))
             return
-        image = await self._fetch(message.photo[-1] if message.photo else message.document)
-        replies = (
-            [FETCH_FAILED]
-            if image is None
-            else await self._run(user, message.chat_id, text, str(update.update_id), image)
-        )
+        file = _incoming_file(message.photo[-1] if message.photo else message.document)
+        replies = await self._run(user, message.chat_id, text, str(update.update_id), file)
         self._replies.start(self._answer(message, user.id, replies))
 
     async def _on_press(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -325,29 +321,11 @@ class TelegramAdapter:
         if photo_message.from_user is None or photo_message.from_user.id != query.from_user.id:
             self._replies.start(query.answer(CONFIRM_NOT_YOURS))
             return
-        image = await self._fetch(photo_message.photo[-1])
-        if image is None:
-            self._replies.start(self._answer_press(query, [FETCH_FAILED]))
-            return
         text = f"{PHOTO_COMMAND} {photo_message.caption or ''}".strip()
+        file = _incoming_file(photo_message.photo[-1])
         delivery_id = f"callback:{query.id}"
-        replies = await self._run(query.from_user, offer.chat.id, text, delivery_id, image)
+        replies = await self._run(query.from_user, offer.chat.id, text, delivery_id, file)
         self._replies.start(self._answer_press(query, replies))
-
-    async def _fetch(self, attachment: PhotoSize | Document) -> IncomingImage | None:
-        """The file's bytes, or only its size when over the limit; None if Telegram failed."""
-        filename = (attachment.file_name or "") if isinstance(attachment, Document) else ""
-        if (attachment.file_size or 0) > MAX_BYTES:
-            return IncomingImage(None, attachment.file_size, filename)
-        try:
-            file = await attachment.get_file()
-            if (file.file_size or 0) > MAX_BYTES:
-                return IncomingImage(None, file.file_size, filename)
-            content = bytes(await file.download_as_bytearray())
-        except TelegramError as error:
-            log.warning("telegram_file_not_fetched", extra={"reason": error.message})
-            return None
-        return IncomingImage(content, len(content), filename)
 
     async def _run(
         self,
@@ -355,7 +333,7 @@ class TelegramAdapter:
         chat_id: int,
         text: str,
         delivery_id: str,
-        image: IncomingImage | None = None,
+        file: IncomingFile | None = None,
     ) -> list[Reply]:
         """The command runs before the next update (and a webhook's 200); replies go after."""
         incoming = Incoming(
@@ -365,7 +343,7 @@ class TelegramAdapter:
             text=text,
             delivery_id=delivery_id,
             display_name=user.full_name or user.username,
-            image=image,
+            file=file,
         )
         return await self.dispatcher.answer(incoming)
 
@@ -528,7 +506,22 @@ def _shortened(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _command_word(text: str) -> str:
-    """`photo` in `/photo@ChallengeBot Sunrise` or `photo Sunrise`."""
-    first = text.split(maxsplit=1)[0] if text.strip() else ""
-    return first.removeprefix("/").partition("@")[0].lower()
+def _incoming_file(attachment: PhotoSize | Document) -> IncomingFile:
+    """A photo or document sent to the bot, fetched only if its command takes it."""
+
+    async def download(limit: int) -> bytes | None:
+        try:
+            file = await attachment.get_file()
+            if (file.file_size or 0) > limit:
+                return None
+            return bytes(await file.download_as_bytearray())
+        except TelegramError as error:
+            raise FileNotFetched(error.message) from error
+
+    return IncomingFile(
+        filename=(attachment.file_name or "") if isinstance(attachment, Document) else "",
+        declared_size=attachment.file_size or 0,
+        max_bytes=MAX_BYTES,
+        deadline_s=DOWNLOAD_DEADLINE_S,
+        download=download,
+    )
