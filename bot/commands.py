@@ -264,7 +264,15 @@ class AdminPost(Command):
 
 @dataclass(frozen=True)
 class AdminFinish(Command):
-    """Post the final report now (once per season)."""
+    """Post the final report now (once per season); before it is due, only `confirmed`."""
+
+    confirmed: bool = False
+
+    @classmethod
+    def read(cls, rest: str, words: str) -> Self:
+        if rest.lower() not in ("", "confirm"):
+            refuse(f"Say {words}, or {words} confirm before the report is due.", words)
+        return cls(confirmed=bool(rest))
 
 
 @dataclass(frozen=True)

@@ -135,10 +135,11 @@ class ScheduleConfig:
     catch_up_hours: int
 
     def final_report_at(self, season: SeasonConfig) -> datetime:
-        """The configured moment, or the day after the season ends at the daily time."""
+        """The configured moment, or, once the late-logging window has closed, the next day at
+        the daily time: the report then holds every log the season can have."""
         if self.final_report is not None:
             return self.final_report
-        day_after = season.end + timedelta(days=1)
+        day_after = season.end + timedelta(days=season.late_logging_days + 1)
         return datetime.combine(day_after, self.daily_leaderboard, tzinfo=season.timezone)
 
 

@@ -96,11 +96,13 @@ def test_only_the_season_and_database_are_required(tmp_path):
     assert config.announce == ()
 
 
-def test_the_final_report_defaults_to_the_day_after_the_end_at_the_daily_time():
+def test_the_final_report_defaults_to_the_day_the_late_logging_window_has_closed():
     config = parse(variant("schedule", "daily_leaderboard", "19:30"))
 
+    # The season ends on 31 August; logs for it are open for 7 more days.
+    assert config.season.late_logging_days == 7
     assert config.schedule.final_report_at(config.season) == datetime(
-        2027, 9, 1, 19, 30, tzinfo=LONDON
+        2027, 9, 8, 19, 30, tzinfo=LONDON
     )
 
 

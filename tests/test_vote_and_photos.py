@@ -156,7 +156,7 @@ def final_report(members) -> str:
     """The text of the report `/admin finish` posts to the announcement chats."""
     (report,) = [
         reply
-        for reply in members.send("admin", "/admin finish")
+        for reply in members.send("admin", "/admin finish confirm")
         if reply.audience == ToAnnouncementChats()
     ]
     return render(report)

@@ -12,12 +12,14 @@ from bot.domain.days import log_day_refusal, resolve_day
 from bot.domain.kinds import ActivityKind
 from bot.handlers import figures
 from bot.handlers.context import Context, caller_zone
+from bot.handlers.posts import season_over
 from bot.handlers.registry import REFUSALS, Who, command
 from bot.messages import Incoming
 from bot.replies import Reply, say
 from storage import logbook
 from storage import repository as repo
 from storage.models import Activity
+from storage.season_store import SeasonStore
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +62,13 @@ def log_activities(
     fresh = [i for i, key in enumerate(keys) if key in claimed and first_of_key[key] == i]
     for index in set(range(len(requests))) - set(fresh):
         log.info("repeated_delivery", extra={"key": keys[index]})
-    callers = _callers(session, season_id, [requests[i][0] for i in fresh], stored, since, now)
     replies: list[list[Reply]] = [[] for _ in requests]
+    over = season_over(SeasonStore(session, season_id, now)) if fresh else None
+    if over is not None:
+        for index in fresh:
+            replies[index] = [over]
+        return replies
+    callers = _callers(session, season_id, [requests[i][0] for i in fresh], stored, since, now)
     candidates: list[_Accepted] = []
     for index in fresh:
         incoming, command = requests[index]
@@ -188,6 +195,8 @@ def _over_limit(config: Config, command: Log, already_m: int) -> Reply | None:
     writes=True,
 )
 def undo_last(ctx: Context, _command: Undo) -> Reply:
+    if (over := season_over(ctx.store)) is not None:
+        return over
     ctx.store.lock_caller()
     activity = ctx.store.my_latest_activity()
     if activity is None:
@@ -204,6 +213,8 @@ def undo_last(ctx: Context, _command: Undo) -> Reply:
     writes=True,
 )
 def delete_activity(ctx: Context, command: Delete) -> Reply:
+    if (over := season_over(ctx.store)) is not None:
+        return over
     ctx.store.lock_caller()
     activity = ctx.store.activity(command.activity_id)
     if activity is None or activity.participant_id != ctx.participant.id:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from bot.commands import AdminAnnounce, AdminExport, AdminRemove
 from bot.handlers import figures
 from bot.handlers.context import Context
+from bot.handlers.posts import season_over
 from bot.handlers.registry import Who, command
 from bot.replies import Attachment, Reply, Text, ToAnnouncementChats, ToParticipant, say
 from storage import repository as repo
@@ -35,6 +36,8 @@ EXPORT_COLUMNS = (
     writes=True,
 )
 def remove_log(ctx: Context, command: AdminRemove) -> list[Reply]:
+    if (over := season_over(ctx.store)) is not None:
+        return [over]
     activity = ctx.store.activity(command.activity_id)
     if activity is None:
         return [say(f"There is no log #{command.activity_id} this season.", example="admin export")]

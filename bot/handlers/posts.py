@@ -15,6 +15,8 @@ from bot.handlers.context import Context
 from bot.handlers.registry import Who, command
 from bot.handlers.standings import TOP, competition_ranks, headcount, kinds_table, season_so_far
 from bot.replies import (
+    Button,
+    Buttons,
     Chart,
     Example,
     Heading,
@@ -160,12 +162,46 @@ def post_leaderboard_now(ctx: Context, _command: AdminPost) -> list[Reply]:
     who=Who.ADMINS,
     writes=True,
 )
-def post_final_report_now(ctx: Context, _command: AdminFinish) -> list[Reply]:
+def post_final_report_now(ctx: Context, command: AdminFinish) -> list[Reply]:
+    due = ctx.config.schedule.final_report_at(ctx.config.season)
+    if (
+        not command.confirmed
+        and ctx.now < due
+        and ctx.store.post_claimed_at(final_report_key(ctx.season_id)) is None
+    ):
+        return [_confirm_early_finish(ctx, due)]
     reply = _claim_final_report(ctx.store, ctx.config)
     if reply is None:
         return [say(_already("The final report", ctx, final_report_key(ctx.season_id)))]
     ctx.store.audit("finish", "final report")
     return _posting(ctx, reply, final_report_post(ctx.season_id))
+
+
+def _confirm_early_finish(ctx: Context, due: datetime) -> Reply:
+    """Before it is due, the final report is posted only when asked twice: it ends the
+    challenge for good."""
+    local = due.astimezone(ctx.zone)
+    return Reply(
+        (
+            Text(
+                f"The final report is due on {figures.day(local.date())} at {local:%H:%M}. "
+                "Posting it now ends the challenge: from then on nobody can log or remove km, "
+                "and the donation is announced as it stands today."
+            ),
+            Buttons((Button("Post the final report now", "admin finish confirm"),)),
+        )
+    )
+
+
+def season_over(store: SeasonStore) -> Reply | None:
+    """Why logs can no longer change, once the final report has gone out; else None."""
+    if store.post_claimed_at(final_report_key(store.season_id)) is None:
+        return None
+    return say(
+        "The challenge is over: the final report has gone out, so logs can no longer be "
+        "added or removed.",
+        example="totals",
+    )
 
 
 def _posting(ctx: Context, reply: Reply, post: LedgerPost) -> list[Reply]:
