@@ -9,6 +9,10 @@ class FileNotFetched(Exception):
     """The platform did not hand over a file it announced; the message says why, briefly."""
 
 
+class FileElsewhere(FileNotFetched):
+    """The file lives outside the platform's own hosts, where the bot's token never goes."""
+
+
 @dataclass(frozen=True)
 class IncomingImage:
     """An image sent with the message; `content` is None when it was too big to fetch."""

@@ -145,3 +145,12 @@ def test_unknown_words_under_a_command_name_what_is_known() -> None:
     assert isinstance(error, ParseError)
     assert "admin charity add" in error.message and "admin charity remove" in error.message
     assert not isinstance(parse(error.example), ParseError)
+
+
+@pytest.mark.parametrize("typed", ["/admin", "/admin exprot", "/admin vote", "/admin vote maybe"])
+def test_a_mistake_in_an_admin_command_tells_others_only_that_it_is_for_admins(
+    chat, typed: str
+) -> None:
+    chat.make_admin("ada")
+    assert chat.send("mia", typed) == [REFUSALS[Who.ADMINS]]
+    assert "Which admin command?" in chat.say("ada", "/admin")

@@ -3,9 +3,10 @@ it the km are settled: no log nor removal changes the donation announced."""
 
 from datetime import datetime
 
+from conftest import LONDON
+
 from bot.render.plain import render
 from bot.replies import Buttons, ToAnnouncementChats
-from conftest import LONDON
 
 
 def finish(chat, text: str = "/admin finish") -> list:

@@ -488,6 +488,28 @@ async def test_a_photo_slack_fails_to_hand_over_is_asked_for_again(slack):
     assert len(slack.api.download_auth) == 1
 
 
+async def test_a_file_hosted_outside_slack_gets_the_true_reason_and_no_token(slack):
+    await slack.command("UALICE", "newteam Red Rockets")
+    file = slack.api.share_file("elsewhere.jpg", picture("JPEG", "red"))
+    file["url_private_download"] = "https://files.example.net/elsewhere.jpg"
+    await slack.event(
+        {
+            "type": "message",
+            "subtype": "file_share",
+            "channel_type": "im",
+            "channel": "DUALICE",
+            "user": "UALICE",
+            "text": "photo Elsewhere",
+            "files": [file],
+            "ts": f"{time.time():.6f}",
+        },
+        event_id="Ev-elsewhere",
+    )
+    (reply,) = slack.api.messages_to("DUALICE")
+    assert "a link to somewhere else" in reply["text"] and "10 MB" not in reply["text"]
+    assert slack.api.download_auth == []
+
+
 async def test_the_winning_photo_is_uploaded_to_the_announcement_channel(slack):
     png = picture("PNG", "teal")
     await slack.command("UALICE", "newteam Red Rockets")

@@ -84,7 +84,7 @@ def test_the_tally_is_not_shown_while_the_vote_is_open(members):
     members.say("alice", "/vote WWF")
     ballot = members.say("bob", "/vote")
     assert "You have not voted yet." in ballot and "WWF" in ballot
-    assert "1" not in ballot.replace("#1", "")
+    assert "votes" not in ballot and "1 vote" not in ballot  # no tally, no column of counts
 
 
 def test_a_misspelled_charity_gets_did_you_mean_and_no_vote(members):
@@ -101,7 +101,7 @@ def test_voting_before_the_open_and_after_the_close_is_refused(members):
     assert "The vote is not open yet" in members.say("alice", "/vote WWF")
     members.say("admin", "/admin vote open")
     members.say("admin", "/admin vote close")
-    assert "The vote is closed." in members.say("alice", "/vote WWF")
+    assert "The vote is closed; the admins are settling a tie." in members.say("alice", "/vote WWF")
     assert members.scalar(select(func.count()).select_from(Ballot)) == 0
 
 
@@ -272,3 +272,20 @@ async def test_the_console_enters_a_photo_from_a_file_path(members, config, tmp_
         output.getvalue()
     )
     assert entries(members) == 1
+
+
+def test_a_vote_by_the_number_the_ballot_shows(members):
+    ballot_with(members, "WWF", "Oxfam")
+    members.say("admin", "/admin vote open")
+    ballot = members.say("alice", "/vote")
+    assert "1. WWF" in ballot and "2. Oxfam" in ballot
+    assert "Your vote: Oxfam." in members.say("alice", "/vote 2")
+    assert "There is no charity 9 on the ballot" in members.say("alice", "/vote #9")
+
+
+def test_a_closed_vote_says_so_once(members):
+    ballot_with(members, "WWF", "Oxfam")
+    members.say("admin", "/admin vote open")
+    members.say("admin", "/admin vote close")  # nobody voted: a tie
+    reply = members.say("alice", "/vote WWF")
+    assert reply.count("The vote is closed") == 1

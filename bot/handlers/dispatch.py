@@ -20,7 +20,7 @@ from bot.handlers import activities, catalogue
 from bot.handlers.batching import Batcher, NoTurn
 from bot.handlers.context import Context
 from bot.handlers.registry import REFUSALS, Declaration, Who
-from bot.messages import FileNotFetched, Incoming
+from bot.messages import FileElsewhere, FileNotFetched, Incoming
 from bot.replies import Reply, say
 from storage import repository as repo
 from storage.database import DatabaseBusy, LoopDatabase, make_read_sessions, transaction
@@ -38,6 +38,10 @@ COMMAND_DEADLINE_S = 1.0
 SORRY = say("Something went wrong on our side and nothing was changed. Please try again.")
 BUSY = say("The challenge is very busy right now and nothing was changed. Please try again.")
 NOT_FETCHED = say("I couldn't fetch that file; please send it again.")
+ELSEWHERE = say(
+    "That file is a link to somewhere else, not a file sent here, so I won't fetch it. "
+    "Send the picture itself.",
+)
 
 Done = TypeVar("Done")
 
@@ -104,6 +108,9 @@ class Dispatcher:
                 replies = await _in_worker(
                     lambda: self._handle_parsed(incoming, command), COMMAND_DEADLINE_S
                 )
+        except FileElsewhere:
+            log.warning("file_elsewhere", extra={"platform": incoming.platform})
+            replies = [ELSEWHERE]
         except FileNotFetched as error:
             log.warning(
                 "file_not_fetched", extra={"platform": incoming.platform, "reason": str(error)}
@@ -155,10 +162,13 @@ class Dispatcher:
         self._log_writer = None
 
     def _handle_parsed(self, incoming: Incoming, command: c.Command | c.ParseError) -> list[Reply]:
+        admin = self.is_admin(incoming.platform, incoming.user_id)
         if isinstance(command, c.ParseError):
+            if catalogue.only_for_admins(command.under) and not admin:
+                # `help` hides the admin commands from others; a mistake must not list them.
+                return [REFUSALS[Who.ADMINS]]
             return [say(command.message, example=command.example)]
         declaration = catalogue.declaration_of(command)
-        admin = self.is_admin(incoming.platform, incoming.user_id)
         if declaration.who is Who.ADMINS and not admin:
             # Refused before anything is stored: an admin command from others has no effect.
             return [REFUSALS[Who.ADMINS]]

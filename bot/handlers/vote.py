@@ -18,7 +18,17 @@ from bot.handlers import figures
 from bot.handlers.context import Context
 from bot.handlers.registry import REFUSALS, Who, command
 from bot.handlers.teams import SUGGESTION_CUTOFF
-from bot.replies import Button, Buttons, Heading, Reply, Table, Text, ToAnnouncementChats, say
+from bot.replies import (
+    Button,
+    Buttons,
+    Example,
+    Heading,
+    Reply,
+    Table,
+    Text,
+    ToAnnouncementChats,
+    say,
+)
 from storage.charity_vote import Count
 from storage.models import Charity
 from storage.season_store import SeasonStore
@@ -45,7 +55,7 @@ def show_ballot(ctx: Context) -> Reply:
         return say(_closed_text(ctx.store, state.charity_id))
     if not ballot:
         return say("No charities are on the ballot yet; the admins will add them.", example="help")
-    lines = [f"- {charity.name}" for charity in ballot]
+    lines = [f"{charity.id}. {charity.name}" for charity in ballot]
     if state.vote_opened_at is None:
         return Reply(
             (
@@ -64,8 +74,10 @@ def show_ballot(ctx: Context) -> Reply:
     return Reply(
         (
             Heading("Vote for the charity that receives the donation"),
+            *map(Text, lines),
             Text(status),
             _ballot_buttons(ballot),
+            Example(f"vote {ballot[0].id}", "Or type its number or name"),
         )
     )
 
@@ -73,9 +85,7 @@ def show_ballot(ctx: Context) -> Reply:
 def cast_vote(ctx: Context, command: Vote) -> Reply:
     state = ctx.store.outcome()
     if state.vote_closed_at is not None:
-        return say(
-            "The vote is closed. " + _closed_text(ctx.store, state.charity_id), example="totals"
-        )
+        return say(_closed_text(ctx.store, state.charity_id), example="totals")
     if state.vote_opened_at is None:
         return say("The vote is not open yet; the admins will announce it.", example="vote")
     if not ctx.caller.is_member:
@@ -96,7 +106,10 @@ def _find_charity(ctx: Context, command: Vote) -> Charity | Reply:
     ballot = ctx.store.charities()
     if command.charity_id is not None:
         found = next((c for c in ballot if c.id == command.charity_id), None)
-        return found or say("That charity is no longer on the ballot.", example="vote")
+        return found or say(
+            f"There is no charity {command.charity_id} on the ballot; vote shows the numbers.",
+            example="vote",
+        )
     key = name_key(command.charity or "")
     found = next((c for c in ballot if c.name_key == key), None)
     if found is not None:

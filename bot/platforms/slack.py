@@ -37,7 +37,7 @@ from bot.config import Config
 from bot.domain.images import MAX_BYTES
 from bot.handlers.dispatch import Dispatcher
 from bot.health import AdapterHealth
-from bot.messages import FileNotFetched, Incoming, IncomingFile
+from bot.messages import FileElsewhere, FileNotFetched, Incoming, IncomingFile
 from bot.platforms.credentials import Secrets
 from bot.platforms.outbox import MaybeSent, Outbox, RetryLater, Undeliverable
 from bot.platforms.repeats import RecentDeliveries
@@ -461,7 +461,7 @@ class SlackAdapter:
         """At most `limit` + 1 bytes of the file at `url`, read until the end or past the limit:
         one read would return only what has arrived so far."""
         if not self._trusted_file_url(url):
-            raise FileNotFetched("not a Slack file URL")
+            raise FileElsewhere("not a Slack file URL")
         headers = {"Authorization": f"Bearer {self.secrets.slack_bot_token}"}
         content = bytearray()
         try:
@@ -477,9 +477,11 @@ class SlackAdapter:
         return bytes(content[: limit + 1])
 
     def _trusted_file_url(self, url: str) -> bool:
-        """The bot token goes only to Slack's own hosts (or the configured API host)."""
+        """The bot token goes only to the API's host and its subdomains: slack.com's
+        files.slack.com, GovSlack's files.slack-gov.com."""
         host = urlsplit(url).hostname or ""
-        return host == urlsplit(self.config.slack.api_url).hostname or host.endswith(".slack.com")
+        api_host = urlsplit(self.config.slack.api_url).hostname or ""
+        return host == api_host or host.endswith(f".{api_host}")
 
     async def _dm_channel(self, user_id: str) -> str:
         response = await self.client.conversations_open(users=user_id)
