@@ -25,6 +25,7 @@ def test_equal_totals_share_a_rank(chat):
     chat.say("c", "/newteam Gamma")
     chat.say("a", "/log 5 km run")
     chat.say("b", "/log 5 km run")
+    chat.say("c", "/log 3 km run")
     rows = [line.split()[:2] for line in chat.say("c", "/standings").splitlines()[2:]]
     assert rows == [["1", "Alpha"], ["1", "Beta"], [">", "3"]]
 
@@ -135,3 +136,14 @@ def test_the_kinds_in_me_add_up_to_the_total_it_shows(chat):
     }
     shown = [Decimal(rows[kind]) for kind in ("run", "walk", "cycle")]
     assert sum(shown) == Decimal(rows["total"]) == Decimal("3.2")
+
+
+def test_a_team_or_person_with_nothing_logged_is_not_ranked(chat):
+    chat.say("alice", "/newteam Red Rockets")
+    chat.say("bob", "/newteam Blue Bears")
+    chat.say("alice", "/log 5 km run")
+    rows = [line.split() for line in chat.say("alice", "/standings").splitlines()]
+    assert [">", "1", "Red", "Rockets", "5.0", "1", "5.0"] in rows
+    assert ["-", "Blue", "Bears", "0.0", "1", "0.0"] in rows
+    people = [line.split() for line in chat.say("bob", "/standings people").splitlines()]
+    assert [">", "-", "bob", "Blue", "Bears", "0.0"] in people

@@ -13,7 +13,14 @@ from bot.domain.days import short_day
 from bot.handlers import figures
 from bot.handlers.context import Context
 from bot.handlers.registry import Who, command
-from bot.handlers.standings import TOP, competition_ranks, headcount, kinds_table, season_so_far
+from bot.handlers.standings import (
+    TOP,
+    competition_ranks,
+    headcount,
+    kinds_table,
+    season_so_far,
+    shown_rank,
+)
 from bot.replies import (
     Button,
     Buttons,
@@ -286,7 +293,7 @@ def _top_tables(store: SeasonStore) -> tuple[Heading | Table | Text, ...]:
             ("#", "team", "km", "km/member"),
             tuple(
                 (
-                    str(rank),
+                    shown_rank(rank, team.total_m),
                     team.name,
                     figures.km_number(team.total_m),
                     figures.km_number(
@@ -301,7 +308,12 @@ def _top_tables(store: SeasonStore) -> tuple[Heading | Table | Text, ...]:
         Table(
             ("#", "name", "team", "km"),
             tuple(
-                (str(rank), p.display_name, p.team_name or "-", figures.km_number(p.total_m))
+                (
+                    shown_rank(rank, p.total_m),
+                    p.display_name,
+                    p.team_name or "-",
+                    figures.km_number(p.total_m),
+                )
                 for rank, p in zip(people_ranks, people, strict=True)
             ),
             right_aligned=frozenset({0, 3}),

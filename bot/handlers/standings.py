@@ -86,7 +86,7 @@ def _team_standings(ctx: Context) -> Reply:
 def team_row(rank: int, team: Team) -> tuple[str, ...]:
     per_member = team.total_m // team.member_count if team.member_count else 0
     return (
-        str(rank),
+        shown_rank(rank, team.total_m),
         team.name,
         figures.km_number(team.total_m),
         str(team.member_count),
@@ -101,7 +101,12 @@ def _people_standings(ctx: Context) -> Reply:
         return say("Nobody has logged anything yet.", example="log 5km run")
     ranks = competition_ranks([person.total_m for person in people])
     rows = [
-        (str(rank), person.display_name, person.team_name or "-", figures.km_number(person.total_m))
+        (
+            shown_rank(rank, person.total_m),
+            person.display_name,
+            person.team_name or "-",
+            figures.km_number(person.total_m),
+        )
         for rank, person in zip(ranks, people, strict=True)
     ]
     marked = next((i for i, p in enumerate(people) if p.participant_id == me.id), None)
@@ -111,7 +116,7 @@ def _people_standings(ctx: Context) -> Reply:
             rank = ctx.store.person_rank(totals.total_m)
             rows.append(
                 (
-                    str(rank),
+                    shown_rank(rank, totals.total_m),
                     me.display_name,
                     team.name if team else "-",
                     figures.km_number(totals.total_m),
@@ -181,6 +186,11 @@ def headcount(store: SeasonStore) -> Text:
     """`120 participants in 15 teams.`"""
     people, teams = store.headcount()
     return Text(f"{figures.count(people, 'participant')} in {figures.count(teams, 'team')}.")
+
+
+def shown_rank(rank: int, total_m: int) -> str:
+    """A rank, or `-` for nothing logged: an empty team is not first, tied."""
+    return str(rank) if total_m else "-"
 
 
 def competition_ranks(totals: list[int]) -> list[int]:
