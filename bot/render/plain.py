@@ -2,6 +2,8 @@
 
 from collections.abc import Sequence
 
+from wcwidth import wcswidth
+
 from bot.replies import Attachment, Buttons, Example, Heading, Part, Reply, Table, Text
 
 MARK = "> "
@@ -38,12 +40,13 @@ def render_table(table: Table, prefix: str = "/") -> list[str]:
         tuple(prefix + cell if i in table.command_columns else cell for i, cell in enumerate(row))
         for row in table.rows
     ]
-    widths = [max(len(row[i]) for row in (table.header, *rows)) for i in range(len(table.header))]
+    widths = [
+        max(_width(row[i]) for row in (table.header, *rows)) for i in range(len(table.header))
+    ]
 
     def line(cells: tuple[str, ...]) -> str:
         padded = (
-            cell.rjust(widths[i]) if i in table.right_aligned else cell.ljust(widths[i])
-            for i, cell in enumerate(cells)
+            _padded(cell, widths[i], right=i in table.right_aligned) for i, cell in enumerate(cells)
         )
         return "  ".join(padded).rstrip()
 
@@ -53,6 +56,17 @@ def render_table(table: Table, prefix: str = "/") -> list[str]:
         mark = MARK if index == table.marked_row else " " * marker_width
         out.append(mark + line(row))
     return out
+
+
+def _width(cell: str) -> int:
+    """Columns the cell takes on a monospace screen: an emoji takes two, a joiner none."""
+    width = wcswidth(cell)
+    return width if width >= 0 else len(cell)
+
+
+def _padded(cell: str, width: int, right: bool) -> str:
+    padding = " " * (width - _width(cell))
+    return padding + cell if right else cell + padding
 
 
 def pack(lines: Sequence[str], limit: int, reserved: int = 0) -> list[list[str]]:
