@@ -79,7 +79,8 @@ def log_day_refusal(
         )
     if (today - day).days > late_logging_days:
         return (
-            f"{long_day(day)} is more than {late_logging_days} days ago, too late to log. "
+            f"{long_day(day)} is more than "
+            f"{late_logging_days} {'day' if late_logging_days == 1 else 'days'} ago, too late to log. "
             "Ask an admin if it's a genuine mistake."
         )
     return None
