@@ -46,6 +46,28 @@ class Command:
 
 
 @dataclass(frozen=True)
+class _NamesATeam(Command):
+    """A command whose argument is a team's name."""
+
+    name: str
+
+    @classmethod
+    def read(cls, rest: str, words: str) -> Self:
+        return cls(team_name(rest, words))
+
+
+@dataclass(frozen=True)
+class _NamesACharity(Command):
+    """A command whose argument is a charity's name."""
+
+    name: str
+
+    @classmethod
+    def read(cls, rest: str, words: str) -> Self:
+        return cls(charity_name(rest, f"{words} WWF"))
+
+
+@dataclass(frozen=True)
 class Help(Command):
     """`help`, or `start`, which Telegram sends first."""
 
@@ -56,21 +78,13 @@ class Help(Command):
 
 
 @dataclass(frozen=True)
-class NewTeam(Command):
-    name: str
-
-    @classmethod
-    def read(cls, rest: str, words: str) -> Self:
-        return cls(team_name(rest, words))
+class NewTeam(_NamesATeam):
+    pass
 
 
 @dataclass(frozen=True)
-class Join(Command):
-    name: str
-
-    @classmethod
-    def read(cls, rest: str, words: str) -> Self:
-        return cls(team_name(rest, words))
+class Join(_NamesATeam):
+    pass
 
 
 @dataclass(frozen=True)
@@ -215,6 +229,11 @@ class Vote(Command):
 
 
 @dataclass(frozen=True)
+class Privacy(Command):
+    """What the bot keeps about the caller, and what they can do about it."""
+
+
+@dataclass(frozen=True)
 class AdminRemove(Command):
     activity_id: int
     reason: str
@@ -276,21 +295,13 @@ class AdminFinish(Command):
 
 
 @dataclass(frozen=True)
-class AdminCharityAdd(Command):
-    name: str
-
-    @classmethod
-    def read(cls, rest: str, words: str) -> Self:
-        return cls(charity_name(rest, f"{words} WWF"))
+class AdminCharityAdd(_NamesACharity):
+    pass
 
 
 @dataclass(frozen=True)
-class AdminCharityRemove(Command):
-    name: str
-
-    @classmethod
-    def read(cls, rest: str, words: str) -> Self:
-        return cls(charity_name(rest, f"{words} WWF"))
+class AdminCharityRemove(_NamesACharity):
+    pass
 
 
 @dataclass(frozen=True)
@@ -304,12 +315,8 @@ class AdminVoteClose(Command):
 
 
 @dataclass(frozen=True)
-class AdminVoteWinner(Command):
-    name: str
-
-    @classmethod
-    def read(cls, rest: str, words: str) -> Self:
-        return cls(charity_name(rest, f"{words} WWF"))
+class AdminVoteWinner(_NamesACharity):
+    pass
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ _URL = r"https?://[^/?#\s]"
 _AMOUNT = r"\d+(\.\d+)?"
 _Text = Annotated[str, Meta(pattern=r"\S", description="a non-empty string")]
 _Positive = Annotated[int, Meta(ge=1, description="a positive whole number")]
+_Days = Annotated[int, Meta(ge=0, description="a whole number of days, 0 or more")]
 _Flag = Annotated[bool, Meta(description="true or false")]
 _Url = Annotated[str, Meta(pattern=f"^{_URL}", description="an http:// or https:// URL")]
 _UrlOrNone = Annotated[
@@ -220,6 +221,19 @@ class _Announce(_Table):
     chat: Annotated[_Text | int, Meta(description="a chat id")]
 
 
+class PrivacyConfig(_Table):
+    """Who people ask about their data, how others see their names, and how long it is kept."""
+
+    contact: Annotated[str, Meta(description='whom to ask, such as "csr@example.com"')] = ""
+    names: Literal["full", "first_initial"] = "full"
+    retention_days: _Days = 90  # after the season's end; 0 keeps personal data
+
+    @property
+    def asked(self) -> str:
+        """Whom `privacy` tells people to ask."""
+        return self.contact.strip() or "the challenge admins"
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path
@@ -233,6 +247,7 @@ class Config:
     telegram: TelegramConfig
     admins: AdminsConfig
     announce: tuple[AnnounceChat, ...]
+    privacy: PrivacyConfig
 
     def is_admin(self, platform: str, user_id: str) -> bool:
         admins = {"slack": self.admins.slack, "telegram": self.admins.telegram}
@@ -250,6 +265,7 @@ class _Document(_Table, kw_only=True):
     telegram: TelegramConfig = TelegramConfig()
     admins: _Admins = _Admins()
     announce: Annotated[tuple[_Announce, ...], Meta(description="[[announce]] tables")] = ()
+    privacy: PrivacyConfig = PrivacyConfig()
 
 
 def config_path(argv_value: str | None, environ: Mapping[str, str]) -> Path:
@@ -350,6 +366,7 @@ def _typed(path: Path, document: _Document) -> Config:
             slack=document.admins.slack, telegram=frozenset(map(str, document.admins.telegram))
         ),
         announce=tuple(AnnounceChat(chat.platform, str(chat.chat)) for chat in document.announce),
+        privacy=document.privacy,
     )
 
 

@@ -1,11 +1,21 @@
 """All the declared commands together, and the grammar made from them."""
 
 from bot.commands import Command, Grammar, ParseError
-from bot.handlers import activities, admin, guide, photos, posts, standings, teams, vote
+from bot.handlers import (
+    activities,
+    admin,
+    guide,
+    photos,
+    posts,
+    privacy,
+    standings,
+    teams,
+    vote,
+)
 from bot.handlers.registry import Declaration, Who, arrange
 
 # In the order `help` and the menus list them.
-DECLARATIONS = arrange([guide, teams, activities, standings, admin, posts, vote, photos])
+DECLARATIONS = arrange([guide, teams, activities, standings, admin, posts, vote, photos, privacy])
 _BY_COMMAND: dict[type[Command], Declaration] = {d.command: d for d in DECLARATIONS}
 GRAMMAR = Grammar(usage for d in DECLARATIONS for usage in d.usages())
 
