@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -74,6 +76,14 @@ class Participant(Base):
     display_name: Mapped[str] = mapped_column(String(100))
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Shown to others as "hidden participant"; their km still count.
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # When their personal data was erased (`forgetme`, or the retention job).
+    forgotten_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    @property
+    def forgotten(self) -> bool:
+        return self.forgotten_at is not None
 
 
 class PlatformAccount(Base):
