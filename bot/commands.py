@@ -429,6 +429,8 @@ def _unknown_below(node: _Node, typed: str) -> Command:
         known = ", ".join(f"{node.words} {word}" for word in node.below)
         refuse(f"Which {node.words} command? I know {known}.", example)
     suggestion = closest(typed.lower(), node.below, cutoff=66)
+    if suggestion is not None:
+        example = next(iter(node.below[suggestion].examples()))
     refuse(
         f"I don't know the {node.words} command {quote(typed)}."
         + did_you_mean(None if suggestion is None else f"{node.words} {suggestion}"),

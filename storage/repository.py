@@ -214,9 +214,28 @@ def remove_member(session: Session, team: Team, participant_id: int, now: dateti
 
 
 @dataclass(frozen=True)
+class Person:
+    """A participant as far as their name goes, read with a query's other columns."""
+
+    display_name: str
+    hidden: bool
+    forgotten: bool
+
+
+def _person(display_name: str, hidden: bool, forgotten_at: datetime | None) -> Person:
+    return Person(display_name, bool(hidden), forgotten_at is not None)
+
+
+def _person_columns(table: Any = Participant) -> tuple[Any, Any, Any]:
+    """The columns `_person` takes, of the participant table or an alias of it."""
+    columns = getattr(table, "c", table)
+    return columns.display_name, columns.hidden, columns.forgotten_at
+
+
+@dataclass(frozen=True)
 class MemberRow:
     participant_id: int
-    display_name: str
+    person: Person
     total_m: int
     is_captain: bool
 
@@ -224,7 +243,11 @@ class MemberRow:
 def team_members(session: Session, team: Team) -> list[MemberRow]:
     """Current members and what each contributed to this team, biggest first."""
     rows = session.execute(
-        select(Participant.id, Participant.display_name, func.coalesce(TeamMemberTotal.total_m, 0))
+        select(
+            Participant.id,
+            *_person_columns(),
+            func.coalesce(TeamMemberTotal.total_m, 0),
+        )
         .join(Membership, Membership.participant_id == Participant.id)
         .outerjoin(
             TeamMemberTotal,
@@ -234,7 +257,10 @@ def team_members(session: Session, team: Team) -> list[MemberRow]:
         .where(Membership.team_id == team.id, Membership.left_at.is_(None))
         .order_by(func.coalesce(TeamMemberTotal.total_m, 0).desc(), Participant.display_name)
     )
-    return [MemberRow(pid, name, int(total), pid == team.captain_id) for pid, name, total in rows]
+    return [
+        MemberRow(pid, _person(name, hidden, gone), int(total), pid == team.captain_id)
+        for pid, name, hidden, gone, total in rows
+    ]
 
 
 def team_rank(session: Session, team: Team) -> int:
@@ -382,7 +408,7 @@ def has_joined(session: Session, season_id: int, participant_id: int) -> bool:
 @dataclass(frozen=True)
 class PersonRow:
     participant_id: int
-    display_name: str
+    person: Person
     team_name: str | None
     total_m: int
 
@@ -398,7 +424,7 @@ def top_people(session: Session, season_id: int, limit: int) -> list[PersonRow]:
     rows = session.execute(
         select(
             ParticipantTotal.participant_id,
-            Participant.display_name,
+            *_person_columns(),
             current.c.name,
             ParticipantTotal.total_m,
         )
@@ -408,7 +434,10 @@ def top_people(session: Session, season_id: int, limit: int) -> list[PersonRow]:
         .order_by(ParticipantTotal.total_m.desc(), Participant.display_name)
         .limit(limit)
     ).all()
-    return [PersonRow(pid, name, team, int(total)) for pid, name, team, total in rows]
+    return [
+        PersonRow(pid, _person(name, hidden, gone), team, int(total))
+        for pid, name, hidden, gone, team, total in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -437,15 +466,15 @@ def season_sums(session: Session, season_id: int) -> SeasonSums:
 # -- photos ------------------------------------------------------------------------------------
 
 
-def photo_entries(session: Session, season_id: int) -> list[tuple[PhotoEntry, str]]:
-    """Every photo entered in the season, each with its author's name, in the order entered."""
+def photo_entries(session: Session, season_id: int) -> list[tuple[PhotoEntry, Participant]]:
+    """Every photo entered in the season, each with its author, in the order entered."""
     rows = session.execute(
-        select(PhotoEntry, Participant.display_name)
+        select(PhotoEntry, Participant)
         .join(Participant, Participant.id == PhotoEntry.participant_id)
         .where(PhotoEntry.season_id == season_id)
         .order_by(PhotoEntry.id)
     )
-    return [(entry, name) for entry, name in rows]
+    return [(entry, author) for entry, author in rows]
 
 
 def photo_entries_of(session: Session, season_id: int, participant_id: int) -> list[PhotoEntry]:
@@ -525,16 +554,16 @@ def audit(session: Session, season_id: int, actor_id: int, action: str, detail: 
 @dataclass(frozen=True)
 class ExportRow:
     activity: Activity
-    participant: str
+    participant: Person
     team: str
-    removed_by: str | None
+    removed_by: Person | None
 
 
 def export_rows(session: Session, season_id: int) -> list[ExportRow]:
     """Every activity of the season, removed ones included, oldest first."""
     remover = Participant.__table__.alias("remover")
     rows = session.execute(
-        select(Activity, Participant.display_name, Team.name, remover.c.display_name)
+        select(Activity, *_person_columns(), Team.name, remover.c.id, *_person_columns(remover))
         .join(Participant, Participant.id == Activity.participant_id)
         .join(Team, Team.id == Activity.team_id)
         .outerjoin(remover, remover.c.id == Activity.deleted_by)
@@ -542,7 +571,13 @@ def export_rows(session: Session, season_id: int) -> list[ExportRow]:
         .order_by(Activity.id)
     ).all()
     return [
-        ExportRow(activity, person, team, removed_by) for activity, person, team, removed_by in rows
+        ExportRow(
+            row[0],
+            _person(*row[1:4]),
+            row[4],
+            None if row[5] is None else _person(*row[6:9]),
+        )
+        for row in rows
     ]
 
 

@@ -136,8 +136,8 @@ class SeasonStore:
         entry = self.session.get(PhotoEntry, photo_id)
         return entry if entry is not None and entry.season_id == self.season_id else None
 
-    def photo_entries(self) -> list[tuple[PhotoEntry, str]]:
-        """Every entry with its author's name, in the order entered."""
+    def photo_entries(self) -> list[tuple[PhotoEntry, Participant]]:
+        """Every entry with its author, in the order entered."""
         return repo.photo_entries(self.session, self.season_id)
 
     # -- the post ledger -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.config import Config
+from bot.domain.public_names import Named, public_name
 from bot.handlers.registry import Caller
 from bot.messages import Incoming
 from storage.models import Participant, Team
@@ -44,6 +45,13 @@ class Context:
             is_member=self.store.has_joined(),
             is_captain=team is not None and team.captain_id == self.participant.id,
         )
+
+    def name_of(self, person: Named, participant_id: int) -> str:
+        """How the caller sees someone's name: their own as it is, anyone else's as everyone
+        else sees it (`public_name`)."""
+        if participant_id == self.participant.id:
+            return self.participant.display_name
+        return public_name(person, self.config.privacy.names)
 
     @property
     def zone(self) -> ZoneInfo:
