@@ -102,7 +102,7 @@ def export(config: Config) -> int:
 
     dispatcher, engine = open_challenge(config)
     with transaction(make_sessions(engine)) as session:
-        sys.stdout.buffer.write(activities_csv(session, dispatcher.season_id))
+        sys.stdout.buffer.write(activities_csv(session, dispatcher.season_id, config.privacy.names))
     engine.dispose()
     return 0
 

@@ -234,6 +234,16 @@ class Privacy(Command):
 
 
 @dataclass(frozen=True)
+class Hide(Command):
+    """Leave the boards under one's name: shown as "hidden participant"."""
+
+
+@dataclass(frozen=True)
+class Show(Command):
+    """Appear under one's name again."""
+
+
+@dataclass(frozen=True)
 class AdminRemove(Command):
     activity_id: int
     reason: str

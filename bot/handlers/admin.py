@@ -6,6 +6,7 @@ import io
 from sqlalchemy.orm import Session
 
 from bot.commands import AdminAnnounce, AdminExport, AdminRemove
+from bot.domain.public_names import NameStyle, public_name
 from bot.handlers import figures
 from bot.handlers.context import Context
 from bot.handlers.posts import season_over
@@ -56,7 +57,7 @@ def remove_log(ctx: Context, command: AdminRemove) -> list[Reply]:
     )
     ctx.store.audit("remove", f"{what}; {command.reason}")
     owner = ctx.store.participant(activity.participant_id)
-    owner_name = owner.display_name if owner else "?"
+    owner_name = ctx.name_of(owner, owner.id) if owner else "?"
     return [
         say(f"Removed {what}, logged by {owner_name}. Reason: {command.reason}."),
         Reply(
@@ -91,7 +92,7 @@ def announce(ctx: Context, command: AdminAnnounce) -> list[Reply]:
     writes=True,
 )
 def export_activities(ctx: Context, _command: AdminExport) -> Reply:
-    content = _as_csv(ctx.store.export_rows())
+    content = _as_csv(ctx.store.export_rows(), ctx.config.privacy.names)
     ctx.store.audit("export", "activities CSV")
     filename = f"activities-{ctx.now.astimezone(ctx.config.season.timezone):%Y-%m-%d-%H%M%S}.csv"
     return Reply(
@@ -102,12 +103,13 @@ def export_activities(ctx: Context, _command: AdminExport) -> Reply:
     )
 
 
-def activities_csv(session: Session, season_id: int) -> bytes:
+def activities_csv(session: Session, season_id: int, names: NameStyle) -> bytes:
     """Every activity of a season as CSV, removed ones included."""
-    return _as_csv(repo.export_rows(session, season_id))
+    return _as_csv(repo.export_rows(session, season_id), names)
 
 
-def _as_csv(rows: list[repo.ExportRow]) -> bytes:
+def _as_csv(rows: list[repo.ExportRow], names: NameStyle) -> bytes:
+    """Names as everyone sees them: a hidden person's never leaves in a file."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
@@ -119,11 +121,11 @@ def _as_csv(rows: list[repo.ExportRow]) -> bytes:
                 activity.day.isoformat(),
                 activity.kind,
                 activity.distance_m,
-                _csv_safe(row.participant),
+                _csv_safe(public_name(row.participant, names)),
                 _csv_safe(row.team),
                 activity.created_at.isoformat(),
                 activity.deleted_at.isoformat() if activity.deleted_at else "",
-                _csv_safe(row.removed_by or ""),
+                _csv_safe(public_name(row.removed_by, names) if row.removed_by else ""),
                 _csv_safe(activity.delete_reason or ""),
             )
         )

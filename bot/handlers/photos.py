@@ -1,9 +1,9 @@
 """The photo competition: entries with a title, the caller's list, the admins' pick."""
 
-from pathlib import Path
-
 from bot.commands import AdminPhotosList, AdminPhotosWinner, Photo, Photos
+from bot.config import Config
 from bot.domain.images import MAX_BYTES, CheckedImage, check_image
+from bot.domain.public_names import FORMER, public_name
 from bot.handlers import figures
 from bot.handlers.context import Context
 from bot.handlers.registry import Who, command
@@ -82,8 +82,13 @@ def list_all(ctx: Context, _command: AdminPhotosList) -> Reply:
     if not rows:
         return say("No photos have been entered yet.", example="admin announce Send your photos!")
     table = tuple(
-        (str(entry.id), name, entry.title or "(no title)", figures.size(entry.size_bytes))
-        for entry, name in rows
+        (
+            str(entry.id),
+            ctx.name_of(author, author.id),
+            entry.title or "(no title)",
+            figures.size(entry.size_bytes),
+        )
+        for entry, author in rows
     )
     return Reply(
         (
@@ -117,19 +122,19 @@ def choose_winner(ctx: Context, command: AdminPhotosWinner) -> list[Reply]:
     state.photo_id = entry.id
     ctx.store.audit("photo_winner", str(entry.id))
     return [
-        winner_announcement(ctx.store, ctx.config.photos.media_dir, entry),
+        winner_announcement(ctx.store, ctx.config, entry),
         say(f"Photo #{entry.id} is the winner, announced everywhere."),
     ]
 
 
-def winner_announcement(store: SeasonStore, media_dir: Path, entry: PhotoEntry) -> Reply:
+def winner_announcement(store: SeasonStore, config: Config, entry: PhotoEntry) -> Reply:
     author = store.participant(entry.participant_id)
     title = entry.title or "A photo"
-    path = media.media_path(media_dir, entry.sha256, entry.media_type)
+    path = media.media_path(config.photos.media_dir, entry.sha256, entry.media_type)
     return Reply(
         (
             Heading("The photo competition has a winner!"),
-            Text(f"{title}, by {author.display_name if author else 'a participant'}."),
+            Text(f"{title}, by {public_name(author, config.privacy.names) if author else FORMER}."),
             Attachment(path.name, path.read_bytes(), entry.media_type),
         ),
         ToAnnouncementChats(),

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot.commands import AdminFinish, AdminPost
 from bot.config import Config, SeasonConfig
 from bot.domain.days import short_day
+from bot.domain.public_names import public_name
 from bot.handlers import figures
 from bot.handlers.context import Context
 from bot.handlers.registry import Who, command
@@ -99,7 +100,7 @@ def _leaderboard(store: SeasonStore, config: Config, day: date) -> Reply:
         (
             Heading(title),
             _so_far(store, config),
-            *_top_tables(store),
+            *_top_tables(store, config),
             Chart(f"leaderboard-{day.isoformat()}.png", title, bars),
         ),
         ToAnnouncementChats(),
@@ -120,7 +121,8 @@ def _final_report(store: SeasonStore, config: Config) -> Reply:
         if entry is not None and author is not None:
             photo_winner = (
                 Text(
-                    f"Photo of the season: {entry.title or 'untitled'}, by {author.display_name}."
+                    f"Photo of the season: {entry.title or 'untitled'}, "
+                    f"by {public_name(author, config.privacy.names)}."
                 ),
             )
     return Reply(
@@ -133,7 +135,7 @@ def _final_report(store: SeasonStore, config: Config) -> Reply:
             kinds_table(sums.run_m, sums.walk_m, sums.cycle_m),
             headcount(store),
             Text(_donation(amount, season, charity)),
-            *_top_tables(store),
+            *_top_tables(store, config),
             *photo_winner,
         ),
         ToAnnouncementChats(),
@@ -280,7 +282,7 @@ def _so_far(store: SeasonStore, config: Config) -> Text:
     )
 
 
-def _top_tables(store: SeasonStore) -> tuple[Heading | Table | Text, ...]:
+def _top_tables(store: SeasonStore, config: Config) -> tuple[Heading | Table | Text, ...]:
     teams = store.top_teams(TOP)
     people = store.top_people(TOP)
     if not teams:
@@ -310,7 +312,7 @@ def _top_tables(store: SeasonStore) -> tuple[Heading | Table | Text, ...]:
             tuple(
                 (
                     shown_rank(rank, p.total_m),
-                    p.display_name,
+                    public_name(p.person, config.privacy.names),
                     p.team_name or "-",
                     figures.km_number(p.total_m),
                 )

@@ -2,10 +2,11 @@
 
 from datetime import timedelta
 
-from bot.commands import Privacy
+from bot.commands import Hide, Privacy, Show
+from bot.domain.public_names import HIDDEN
 from bot.handlers.context import Context
 from bot.handlers.registry import Who, command, declared
-from bot.replies import Heading, Reply, Table, Text
+from bot.replies import Heading, Reply, Table, Text, say
 
 
 @command(
@@ -50,6 +51,11 @@ def show_privacy(ctx: Context, _command: Privacy) -> Reply:
             ),
             Text(f"How long: {kept}"),
             Text(f"Questions about your data: ask {privacy.asked}."),
+            *(
+                (Text(f"You are hidden: others see you as {HIDDEN}."),)
+                if ctx.participant.hidden
+                else ()
+            ),
             Table(
                 ("command", "what it does"),
                 tuple(
@@ -61,3 +67,38 @@ def show_privacy(ctx: Context, _command: Privacy) -> Reply:
             ),
         )
     )
+
+
+@command(
+    Hide,
+    "hide",
+    help="leave the boards under your name; your km still count",
+    example="hide",
+    who=Who.EVERYONE,
+    writes=True,
+)
+def hide(ctx: Context, _command: Hide) -> Reply:
+    if ctx.participant.hidden:
+        return say(f"You are already hidden: others see you as {HIDDEN}.", example="show")
+    ctx.participant.hidden = True
+    return say(
+        f"You are hidden: standings, team lists, posts and the admins' export show you as "
+        f"{HIDDEN}. Your km still count for your team and the donation, and you still see "
+        "yourself in me.",
+        example="show",
+    )
+
+
+@command(
+    Show,
+    "show",
+    help="appear under your name again",
+    example="show",
+    who=Who.EVERYONE,
+    writes=True,
+)
+def show(ctx: Context, _command: Show) -> Reply:
+    if not ctx.participant.hidden:
+        return say("You are not hidden: others see you under your name.", example="hide")
+    ctx.participant.hidden = False
+    return say("You are shown under your name again.", example="hide")

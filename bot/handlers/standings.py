@@ -103,7 +103,7 @@ def _people_standings(ctx: Context) -> Reply:
     rows = [
         (
             shown_rank(rank, person.total_m),
-            person.display_name,
+            ctx.name_of(person.person, person.participant_id),
             person.team_name or "-",
             figures.km_number(person.total_m),
         )

@@ -95,7 +95,8 @@ def leave_team(ctx: Context, _command: Leave) -> Reply:
     lines = [f"You left {team.name}. The km you logged stay with the team."]
     if was_captain and team.captain_id is not None:
         captain = ctx.store.participant(team.captain_id)
-        lines.append(f"{captain.display_name if captain else 'Another member'} is now captain.")
+        new = ctx.name_of(captain, captain.id) if captain else "Another member"
+        lines.append(f"{new} is now captain.")
     return say(*lines)
 
 
@@ -122,7 +123,8 @@ def show_team(ctx: Context, command: TeamInfo) -> Reply:
     members = ctx.store.members(team)
     rows = tuple(
         (
-            member.display_name + (" (captain)" if member.is_captain else ""),
+            ctx.name_of(member.person, member.participant_id)
+            + (" (captain)" if member.is_captain else ""),
             figures.km_number(member.total_m),
         )
         for member in members
