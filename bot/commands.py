@@ -244,6 +244,11 @@ class Show(Command):
 
 
 @dataclass(frozen=True)
+class MyData(Command):
+    """A file of everything kept about the caller."""
+
+
+@dataclass(frozen=True)
 class AdminRemove(Command):
     activity_id: int
     reason: str

@@ -9,7 +9,7 @@ from functools import cached_property
 
 from sqlalchemy.orm import Session
 
-from storage import charity_vote, logbook
+from storage import charity_vote, logbook, personal
 from storage import repository as repo
 from storage.models import (
     Activity,
@@ -156,6 +156,10 @@ class CallerStore(SeasonStore):
     totals, vote and photos, and the audit trail of what they did."""
 
     caller_id: int
+
+    def my_data(self) -> personal.PersonalData:
+        """Everything held about the caller, in every season."""
+        return personal.personal_data(self.session, self.caller_id)
 
     def audit(self, action: str, detail: str = "") -> None:
         """Record that the caller did `action` now."""

@@ -1,17 +1,23 @@
 """Privacy: people see what is kept about them, take a copy, erase it, and hide from the
 boards; the retention job erases everyone's personal data once the season is long over."""
 
+import io
+import json
 from datetime import date
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from bot.config import ConfigError, parse_config
+from bot.domain.images import MAX_BYTES
 from bot.domain.public_names import first_initial
 from bot.handlers import posts
+from bot.messages import IncomingFile
+from bot.platforms.console import Console
 from bot.render.plain import render
-from bot.replies import Attachment
+from bot.replies import Attachment, ToCaller
 from storage.season_store import SeasonStore
 from tests.conftest import Clock, make_config, open_chat, season_settings
 
@@ -156,3 +162,66 @@ def test_first_initial_names_are_all_others_see(database_url: str, tmp_path: Pat
 )
 def test_first_initial(name: str, shown: str) -> None:
     assert first_initial(name) == shown
+
+
+def send_photo(chat, user: str, title: str, colour: str) -> str:
+    """`user` enters a real JPEG in the photo competition."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), colour).save(buffer, format="JPEG")
+    content = buffer.getvalue()
+
+    async def download(limit: int) -> bytes:
+        return content
+
+    file = IncomingFile("photo.jpg", len(content), MAX_BYTES, 5.0, download)
+    return chat.say(user, f"/photo {title}", display_name=NAMES.get(user, user), file=file)
+
+
+def my_data(chat, user: str) -> dict:
+    (reply,) = chat.send(user, "/mydata", display_name=NAMES.get(user, user))
+    (attachment,) = [part for part in reply.parts if isinstance(part, Attachment)]
+    assert isinstance(reply.audience, ToCaller)
+    assert attachment.media_type == "application/json"
+    return json.loads(attachment.content)
+
+
+def test_mydata_holds_everything_about_the_caller_and_nothing_about_anyone_else(chat) -> None:
+    a_season_with_people(chat)
+    said(chat, "ada", "/admin charity add WWF")
+    said(chat, "ada", "/admin charity add Oxfam")
+    said(chat, "ada", "/admin vote open")
+    said(chat, "ben", "/vote WWF")
+    said(chat, "ben", "/timezone Europe/Madrid")
+    said(chat, "ben", "/log 2 km run")
+    said(chat, "ben", "/undo")
+    said(chat, "ada", "/admin remove 2 duplicate")
+    assert "Entered photo #1" in send_photo(chat, "ben", "Sunrise", "red")
+
+    data = my_data(chat, "ben")
+    text = json.dumps(data)
+    assert data["participant"]["display_name"] == "Ben Ortiz"
+    assert data["participant"]["time_zone"] == "Europe/Madrid"
+    assert data["accounts"] == [{"platform": "console", "id": "ben"}]
+    (team,) = data["teams"]
+    assert team["team"] == "Red Rockets" and team["team_total_m"] == 12000
+    assert [(a["id"], a["distance_m"], a["removed_by"]) for a in data["activities"]] == [
+        (2, 5000, "an admin"),
+        (4, 2000, "you"),
+    ]
+    assert data["votes"][0]["charity"] == "WWF"
+    (photo,) = data["photos"]
+    assert photo["title"] == "Sunrise" and photo["won"] is False
+    for other in ("Anna", "Keller", "Cara", "Lind", "Ada", "Blue Bears", "12 km run"):
+        assert other not in text
+    assert all(a["id"] not in (1, 3) for a in data["activities"])  # Anna's and Cara's
+
+
+def test_the_console_saves_mydata_under_exports(chat, config, tmp_path: Path) -> None:
+    output = io.StringIO()
+    console = Console(chat.dispatcher, config, output, files_dir=tmp_path / "exports")
+    console.user = "Ben"
+    chat.loop.run(console.handle_line("/newteam Red Rockets"), "newteam")
+    chat.loop.run(console.handle_line("/mydata"), "mydata")
+    (saved,) = (tmp_path / "exports").glob("mydata-*.json")
+    assert json.loads(saved.read_text())["teams"][0]["team"] == "Red Rockets"
+    assert f"Saved {saved.name} to {saved}" in output.getvalue()

@@ -1,12 +1,15 @@
 """People's own data: what is kept and why, a copy of it, erasing it, and hiding from boards."""
 
-from datetime import timedelta
+import json
+from datetime import datetime, timedelta
+from typing import Any
 
-from bot.commands import Hide, Privacy, Show
+from bot.commands import Hide, MyData, Privacy, Show
 from bot.domain.public_names import HIDDEN
 from bot.handlers.context import Context
 from bot.handlers.registry import Who, command, declared
-from bot.replies import Heading, Reply, Table, Text, say
+from bot.replies import Attachment, Heading, Reply, Table, Text, say
+from storage.personal import PersonalData
 
 
 @command(
@@ -102,3 +105,99 @@ def show(ctx: Context, _command: Show) -> Reply:
         return say("You are not hidden: others see you under your name.", example="hide")
     ctx.participant.hidden = False
     return say("You are shown under your name again.", example="hide")
+
+
+@command(
+    MyData,
+    "mydata",
+    help="a file of everything kept about you, sent to you only",
+    example="mydata",
+    who=Who.EVERYONE,
+    writes=False,
+)
+def send_my_data(ctx: Context, _command: MyData) -> Reply:
+    document = my_data_document(ctx.store.my_data(), ctx.now)
+    content = json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
+    filename = f"mydata-{ctx.now.astimezone(ctx.config.season.timezone):%Y-%m-%d-%H%M%S}.json"
+    return Reply(
+        (
+            Text(
+                "Everything the challenge bot keeps about you, as a file for you only. "
+                "Teammates appear only in your teams' totals."
+            ),
+            Attachment(filename, content, "application/json"),
+        )
+    )
+
+
+def my_data_document(data: PersonalData, now: datetime) -> dict[str, Any]:
+    """The caller's data as JSON values: their own rows, and of others nothing but the
+    totals of the teams they were in."""
+    me = data.participant
+    return {
+        "exported_at": _moment(now),
+        "participant": {
+            "id": me.id,
+            "display_name": me.display_name,
+            "time_zone": me.timezone,
+            "hidden": me.hidden,
+            "first_seen": _moment(me.created_at),
+        },
+        "accounts": [{"platform": a.platform, "id": a.external_id} for a in data.accounts],
+        "teams": [
+            {
+                "season": stay.season,
+                "team": stay.team,
+                "joined": _moment(stay.joined.joined_at),
+                "left": _moment(stay.joined.left_at),
+                "captain": stay.captain_now,
+                "team_total_m": stay.team_total_m,
+            }
+            for stay in data.teams
+        ],
+        "activities": [
+            {
+                "season": season,
+                "id": activity.id,
+                "day": activity.day.isoformat(),
+                "kind": activity.kind,
+                "distance_m": activity.distance_m,
+                "logged": _moment(activity.created_at),
+                "removed": _moment(activity.deleted_at),
+                "removed_by": _remover(activity.deleted_by, me.id),
+                "removal_reason": activity.delete_reason,
+            }
+            for season, activity in data.activities
+        ],
+        "votes": [
+            {"season": season, "charity": charity, "cast": _moment(ballot.cast_at)}
+            for season, charity, ballot in data.votes
+        ],
+        "photos": [
+            {
+                "season": season,
+                "id": entry.id,
+                "title": entry.title,
+                "entered": _moment(entry.created_at),
+                "media_type": entry.media_type,
+                "size_bytes": entry.size_bytes,
+                "sha256": entry.sha256,
+                "won": won,
+            }
+            for season, entry, won in data.photos
+        ],
+        "admin_actions": [
+            {"action": entry.action, "at": _moment(entry.at)} for entry in data.admin_actions
+        ],
+    }
+
+
+def _remover(removed_by: int | None, me: int) -> str | None:
+    """Who removed a log, without naming anyone else."""
+    if removed_by is None:
+        return None
+    return "you" if removed_by == me else "an admin"
+
+
+def _moment(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
