@@ -249,6 +249,19 @@ class MyData(Command):
 
 
 @dataclass(frozen=True)
+class ForgetMe(Command):
+    """Erase the caller's personal data; only `confirmed` does it."""
+
+    confirmed: bool = False
+
+    @classmethod
+    def read(cls, rest: str, words: str) -> Self:
+        if rest.lower() not in ("", "confirm"):
+            refuse(f"Say {words}, then {words} confirm to erase your data.", words)
+        return cls(confirmed=bool(rest))
+
+
+@dataclass(frozen=True)
 class AdminRemove(Command):
     activity_id: int
     reason: str

@@ -22,3 +22,8 @@ def store(media_dir: Path, sha256: str, media_type: str, content: bytes) -> Path
         file.write(content)
     os.replace(temporary, path)
     return path
+
+
+def remove(media_dir: Path, sha256: str, media_type: str) -> None:
+    """Delete an image no entry uses any more; one already gone is no error."""
+    media_path(media_dir, sha256, media_type).unlink(missing_ok=True)

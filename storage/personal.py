@@ -1,8 +1,10 @@
-"""One person's own data across every season: what `mydata` hands them."""
+"""One person's own data across every season: what `mydata` hands them, and what `forgetme`
+and the retention job erase."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -98,3 +100,73 @@ def personal_data(session: Session, pid: int) -> PersonalData:
         [(season, entry, bool(won)) for season, entry, won in photos],
         list(actions),
     )
+
+
+Image = tuple[str, str]  # (sha256, media type): a file in the media directory
+
+
+def forget_participant(session: Session, participant_id: int, now: datetime) -> list[Image]:
+    """`forgetme`: erase one participant's personal data (see `_forget`)."""
+    return _forget(session, select(Participant.id).where(Participant.id == participant_id), now)
+
+
+def _forget(session: Session, who: Select[tuple[int]], now: datetime) -> list[Image]:
+    """Erase the personal data of the participants `who` selects: their names, accounts and
+    time zone, their current team places (a captain's passes on) and their photo entries that
+    did not win. Their logs, totals and votes stay, under an id and nobody's name, so every
+    total and the donation are unchanged. The (sha256, media type) of each image no entry
+    uses any more, for the caller to delete from disk once this is committed."""
+    teams = list(
+        session.scalars(
+            select(Membership.team_id).where(
+                Membership.participant_id.in_(who), Membership.left_at.is_(None)
+            )
+        )
+    )
+    session.execute(
+        update(Membership)
+        .where(Membership.participant_id.in_(who), Membership.left_at.is_(None))
+        .values(left_at=now)
+    )
+    if teams:
+        staying = select(Membership.participant_id).where(
+            Membership.team_id == Team.id, Membership.left_at.is_(None)
+        )
+        session.execute(
+            update(Team)
+            .where(Team.id.in_(teams))
+            .values(
+                member_count=staying.with_only_columns(func.count()).scalar_subquery(),
+                captain_id=case(
+                    (
+                        Team.captain_id.in_(who),
+                        staying.order_by(Membership.joined_at, Membership.id)
+                        .limit(1)
+                        .scalar_subquery(),
+                    ),
+                    else_=Team.captain_id,
+                ),
+            )
+            .execution_options(synchronize_session=False)
+        )
+    winners = select(SeasonOutcome.photo_id).where(SeasonOutcome.photo_id.is_not(None))
+    gone = session.execute(
+        delete(PhotoEntry)
+        .where(PhotoEntry.participant_id.in_(who), PhotoEntry.id.not_in(winners))
+        .returning(PhotoEntry.sha256, PhotoEntry.media_type)
+    ).all()
+    session.execute(delete(PlatformAccount).where(PlatformAccount.participant_id.in_(who)))
+    session.execute(
+        update(Participant)
+        .where(Participant.id.in_(who))
+        .values(display_name="", timezone=None, hidden=False, forgotten_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    images = {(sha256, media_type) for sha256, media_type in gone}
+    still_used = set(
+        session.scalars(
+            select(PhotoEntry.sha256).where(PhotoEntry.sha256.in_([s for s, _ in images]))
+        )
+    )
+    session.expire_all()
+    return sorted(image for image in images if image[0] not in still_used)

@@ -161,6 +161,10 @@ class CallerStore(SeasonStore):
         """Everything held about the caller, in every season."""
         return personal.personal_data(self.session, self.caller_id)
 
+    def forget_me(self) -> list[tuple[str, str]]:
+        """Erase the caller's personal data (`personal.forget`); the images to delete."""
+        return personal.forget_participant(self.session, self.caller_id, self.now)
+
     def audit(self, action: str, detail: str = "") -> None:
         """Record that the caller did `action` now."""
         repo.audit(self.session, self.season_id, self.caller_id, action, detail, self.now)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.config import ConfigError, parse_config
@@ -17,7 +18,9 @@ from bot.handlers import posts
 from bot.messages import IncomingFile
 from bot.platforms.console import Console
 from bot.render.plain import render
-from bot.replies import Attachment, ToCaller
+from bot.replies import Attachment, Buttons, ToCaller
+from storage import media
+from storage.models import Base, Participant, PhotoEntry
 from storage.season_store import SeasonStore
 from tests.conftest import Clock, make_config, open_chat, season_settings
 
@@ -225,3 +228,73 @@ def test_the_console_saves_mydata_under_exports(chat, config, tmp_path: Path) ->
     (saved,) = (tmp_path / "exports").glob("mydata-*.json")
     assert json.loads(saved.read_text())["teams"][0]["team"] == "Red Rockets"
     assert f"Saved {saved.name} to {saved}" in output.getvalue()
+
+
+def every_value(engine) -> list[str]:
+    """Every cell of every table, as text."""
+    with Session(engine) as session:
+        return [
+            str(value)
+            for table in Base.metadata.sorted_tables
+            for row in session.execute(select(table))
+            for value in row
+            if value is not None
+        ]
+
+
+def participants(chat) -> int:
+    return chat.scalar(select(func.count()).select_from(Participant))
+
+
+def test_forgetme_asks_first_and_changes_nothing_until_confirmed(chat) -> None:
+    a_season_with_people(chat)
+    (reply,) = chat.send("anna", "/forgetme", display_name="Anna Keller")
+    (buttons,) = [part for part in reply.parts if isinstance(part, Buttons)]
+    assert buttons.buttons[0].command == "forgetme confirm"
+    assert "Anna Keller" in every_value(chat.engine)
+    assert "cannot be undone" in render(reply)
+
+
+def test_forgetme_erases_the_person_and_keeps_their_km_for_the_team(chat, config) -> None:
+    a_season_with_people(chat)
+    said(chat, "anna", "/timezone Europe/Madrid")
+    assert "Entered photo #1" in send_photo(chat, "anna", "Sunrise", "red")
+    assert "Entered photo #2" in send_photo(chat, "anna", "Sunset", "blue")
+    said(chat, "ada", "/admin photos winner 1")
+    (won, lost) = (
+        media.media_path(config.photos.media_dir, e.sha256, e.media_type)
+        for e in chat_entries(chat)
+    )
+    totals = said(chat, "cara", "/totals")
+    before_people = participants(chat)
+
+    done = chat.send("anna", "/forgetme confirm", "forget-1", display_name="Anna Keller")
+    assert "your name, accounts and time zone are erased" in render(done[0])
+
+    values = every_value(chat.engine)
+    for trace in ("Anna", "Keller", "anna", "Europe/Madrid"):
+        assert not [value for value in values if trace in value], trace
+    assert not lost.exists() and won.exists()
+    assert said(chat, "cara", "/totals") == totals
+    team = said(chat, "ben", "/team")
+    assert "Red Rockets: 17 km" in team and "Ben Ortiz (captain)" in team
+    assert "Former members contributed 12 km" in team
+    assert "a former participant" in said(chat, "cara", "/standings people")
+    with Session(chat.engine) as session:
+        store = SeasonStore(session, chat.dispatcher.season_id, chat.clock())
+        report = render(posts._final_report(store, chat.dispatcher.config))
+    assert "Sunrise, by a former participant" in report
+    assert "EUR 4" in report  # 47 km at EUR 0.10, as before
+
+    # The same delivery again changes nothing and creates nobody.
+    assert chat.send("anna", "/forgetme confirm", "forget-1", display_name="Anna Keller") == []
+    assert participants(chat) == before_people
+    # A new message from the same account is a newcomer.
+    assert "Join a team first" in said(chat, "anna", "/me")
+    assert participants(chat) == before_people + 1
+    assert "hidden participant" not in said(chat, "anna", "/privacy")
+
+
+def chat_entries(chat) -> list[PhotoEntry]:
+    with Session(chat.engine) as session:
+        return list(session.scalars(select(PhotoEntry).order_by(PhotoEntry.id)))

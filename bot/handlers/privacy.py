@@ -4,11 +4,12 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.commands import Hide, MyData, Privacy, Show
-from bot.domain.public_names import HIDDEN
+from bot.commands import ForgetMe, Hide, MyData, Privacy, Show
+from bot.domain.public_names import FORMER, HIDDEN
 from bot.handlers.context import Context
 from bot.handlers.registry import Who, command, declared
-from bot.replies import Attachment, Heading, Reply, Table, Text, say
+from bot.replies import Attachment, Button, Buttons, Example, Heading, Reply, Table, Text, say
+from storage import media
 from storage.personal import PersonalData
 
 
@@ -201,3 +202,36 @@ def _remover(removed_by: int | None, me: int) -> str | None:
 
 def _moment(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+@command(
+    ForgetMe,
+    "forgetme",
+    help="erase your name and accounts for good; your km stay",
+    example="forgetme",
+    who=Who.EVERYONE,
+    writes=True,
+)
+def forget_me(ctx: Context, command: ForgetMe) -> Reply:
+    if not command.confirmed:
+        return Reply(
+            (
+                Text(
+                    "This erases your name, your platform accounts, your time zone and your "
+                    "photo entries (unless one won), and takes you out of your team. Your km "
+                    f"stay with the team, credited to {FORMER}, so the totals and the "
+                    "donation do not change. It cannot be undone; mydata first gives you a copy."
+                ),
+                Buttons((Button("Erase my data", "forgetme confirm"),)),
+                Example("forgetme confirm", "Or type"),
+            )
+        )
+    ctx.store.lock_caller()
+    images = ctx.store.forget_me()
+    ctx.store.audit("forgetme")
+    for sha256, media_type in images:
+        media.remove(ctx.config.photos.media_dir, sha256, media_type)
+    return say(
+        f"Done: your name, accounts and time zone are erased, and your km are now {FORMER}'s. "
+        "If you write again, you start as a new participant."
+    )
