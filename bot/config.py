@@ -233,6 +233,14 @@ class PrivacyConfig(_Table):
         """Whom `privacy` tells people to ask."""
         return self.contact.strip() or "the challenge admins"
 
+    def erase_at(self, season: "SeasonConfig") -> datetime | None:
+        """When the retention job erases everyone's personal data: `retention_days` after the
+        season's last day is over; None when it is kept."""
+        if not self.retention_days:
+            return None
+        day = season.end + timedelta(days=1 + self.retention_days)
+        return datetime.combine(day, time(0), tzinfo=season.timezone)
+
 
 @dataclass(frozen=True)
 class Config:

@@ -1,5 +1,6 @@
-"""Scheduled posts: the daily leaderboard and the final report, each exactly once; and the
-hourly forgetting of platform deliveries too old to come again.
+"""Scheduled posts: the daily leaderboard and the final report, each exactly once; the
+erasure of everyone's personal data `[privacy] retention_days` after the season, once; and
+the hourly forgetting of platform deliveries too old to come again.
 
 APScheduler runs the jobs in the bot's event loop. Every post is claimed in the database's
 post ledger before it is sent, so a restart, a second instance or an admin's manual post never
@@ -22,10 +23,12 @@ from bot.background import Background
 from bot.config import Config
 from bot.handlers.dispatch import Clock
 from bot.handlers.posts import claim_final_report, claim_leaderboard
+from bot.handlers.privacy import claim_erasure
 from bot.handlers.vote import close_vote
 from bot.metrics import POSTS
 from bot.platforms.outbox import Outbox
 from bot.replies import Reply
+from storage import media
 from storage import repository as repo
 from storage.database import transaction
 
@@ -111,6 +114,14 @@ class PostSchedule:
                 id="vote_close",
                 misfire_grace_time=None,  # closing late is still right; never skip it
             )
+        erase_at = self.config.privacy.erase_at(self.config.season)
+        if erase_at is not None and erase_at > now:
+            self.scheduler.add_job(
+                self.erase_personal_data,
+                DateTrigger(run_date=erase_at),
+                id="erase_personal_data",
+                misfire_grace_time=None,  # erasing late is still right; never skip it
+            )
         self.scheduler.add_job(
             self.forget_old_deliveries,
             IntervalTrigger(hours=1),
@@ -149,6 +160,9 @@ class PostSchedule:
         final_due = self.final_report_due()
         if final_due <= now <= final_due + self.catch_up:
             await self.post_final_report()
+        erase_at = self.config.privacy.erase_at(self.config.season)
+        if erase_at is not None and erase_at <= now:
+            await self.erase_personal_data()
 
     async def post_leaderboard(self) -> bool:
         """Today's leaderboard (the latest due), unless it was already posted."""
@@ -179,6 +193,24 @@ class PostSchedule:
         for reply in replies or []:
             await self.outbox.deliver(reply)
         return bool(replies)
+
+    async def erase_personal_data(self) -> int | None:
+        """Erase everyone's personal data once the retention time is over, unless it was
+        already done (the post ledger remembers); how many people, None when done before."""
+        now = self.clock()
+        erase_at = self.config.privacy.erase_at(self.config.season)
+        if erase_at is None or now < erase_at:
+            return None
+        erased = await asyncio.to_thread(
+            self._in_transaction, lambda session: claim_erasure(session, self.season_id, now)
+        )
+        if erased is None:
+            log.info("personal_data_already_erased")
+            return None
+        for sha256, media_type in erased.images:  # the erasure is committed: now the files
+            media.remove(self.config.photos.media_dir, sha256, media_type)
+        log.info("personal_data_erased", extra={"people": erased.people})
+        return erased.people
 
     async def forget_old_deliveries(self) -> int:
         """Drop the records of deliveries older than `DELIVERY_MEMORY`; how many went."""

@@ -106,16 +106,28 @@ Image = tuple[str, str]  # (sha256, media type): a file in the media directory
 
 
 def forget_participant(session: Session, participant_id: int, now: datetime) -> list[Image]:
-    """`forgetme`: erase one participant's personal data (see `_forget`)."""
-    return _forget(session, select(Participant.id).where(Participant.id == participant_id), now)
+    """`forgetme`: erase one participant's personal data, and take them out of their team
+    (see `_forget`)."""
+    who = select(Participant.id).where(Participant.id == participant_id)
+    _leave_teams(session, who, now)
+    return _forget(session, who, now)
 
 
-def _forget(session: Session, who: Select[tuple[int]], now: datetime) -> list[Image]:
-    """Erase the personal data of the participants `who` selects: their names, accounts and
-    time zone, their current team places (a captain's passes on) and their photo entries that
-    did not win. Their logs, totals and votes stay, under an id and nobody's name, so every
-    total and the donation are unchanged. The (sha256, media type) of each image no entry
-    uses any more, for the caller to delete from disk once this is committed."""
+def forget_season(session: Session, season_id: int, now: datetime) -> tuple[int, list[Image]]:
+    """The retention job: erase everyone not erased yet who took part in no other season
+    (admins and people who only looked included); how many, and the images to delete. The
+    season's teams keep their members, as "a former participant" each."""
+    elsewhere = select(Membership.id).where(
+        Membership.participant_id == Participant.id, Membership.season_id != season_id
+    )
+    who = select(Participant.id).where(Participant.forgotten_at.is_(None), ~elsewhere.exists())
+    people = session.scalar(select(func.count()).select_from(who.subquery())) or 0
+    return people, _forget(session, who, now)
+
+
+def _leave_teams(session: Session, who: Select[tuple[int]], now: datetime) -> None:
+    """End the current memberships of the people `who` selects; each team they leave
+    recounts its members, and a captain's place passes to the longest-standing member."""
     teams = list(
         session.scalars(
             select(Membership.team_id).where(
@@ -123,32 +135,40 @@ def _forget(session: Session, who: Select[tuple[int]], now: datetime) -> list[Im
             )
         )
     )
+    if not teams:
+        return
     session.execute(
         update(Membership)
         .where(Membership.participant_id.in_(who), Membership.left_at.is_(None))
         .values(left_at=now)
     )
-    if teams:
-        staying = select(Membership.participant_id).where(
-            Membership.team_id == Team.id, Membership.left_at.is_(None)
-        )
-        session.execute(
-            update(Team)
-            .where(Team.id.in_(teams))
-            .values(
-                member_count=staying.with_only_columns(func.count()).scalar_subquery(),
-                captain_id=case(
-                    (
-                        Team.captain_id.in_(who),
-                        staying.order_by(Membership.joined_at, Membership.id)
-                        .limit(1)
-                        .scalar_subquery(),
-                    ),
-                    else_=Team.captain_id,
+    staying = select(Membership.participant_id).where(
+        Membership.team_id == Team.id, Membership.left_at.is_(None)
+    )
+    session.execute(
+        update(Team)
+        .where(Team.id.in_(teams))
+        .values(
+            member_count=staying.with_only_columns(func.count()).scalar_subquery(),
+            captain_id=case(
+                (
+                    Team.captain_id.in_(who),
+                    staying.order_by(Membership.joined_at, Membership.id)
+                    .limit(1)
+                    .scalar_subquery(),
                 ),
-            )
-            .execution_options(synchronize_session=False)
+                else_=Team.captain_id,
+            ),
         )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _forget(session: Session, who: Select[tuple[int]], now: datetime) -> list[Image]:
+    """Erase the personal data of the participants `who` selects: their names, accounts and
+    time zone, and their photo entries that did not win. Their logs, totals, votes and team
+    places stay, under an id and nobody's name, so every total and the donation are
+    unchanged. The images no entry uses any more, to delete from disk once committed."""
     winners = select(SeasonOutcome.photo_id).where(SeasonOutcome.photo_id.is_not(None))
     gone = session.execute(
         delete(PhotoEntry)
@@ -160,13 +180,13 @@ def _forget(session: Session, who: Select[tuple[int]], now: datetime) -> list[Im
         update(Participant)
         .where(Participant.id.in_(who))
         .values(display_name="", timezone=None, hidden=False, forgotten_at=now)
-        .execution_options(synchronize_session="fetch")
+        .execution_options(synchronize_session=False)
     )
+    session.expire_all()
     images = {(sha256, media_type) for sha256, media_type in gone}
     still_used = set(
         session.scalars(
             select(PhotoEntry.sha256).where(PhotoEntry.sha256.in_([s for s, _ in images]))
         )
     )
-    session.expire_all()
     return sorted(image for image in images if image[0] not in still_used)

@@ -146,6 +146,14 @@ class SeasonStore:
         """Claim a post before sending it; False when it was claimed before."""
         return repo.claim_post(self.session, self.season_id, key, self.now)
 
+    def mark_post_sent(self, key: str) -> None:
+        repo.mark_post_sent(self.session, key, self.now)
+
+    def forget_everyone(self) -> tuple[int, list[personal.Image]]:
+        """Erase the personal data of everyone in the season and of no other season: how many
+        people, and the images to delete (`personal.forget_season`)."""
+        return personal.forget_season(self.session, self.season_id, self.now)
+
     def post_claimed_at(self, key: str) -> datetime | None:
         return repo.post_claimed_at(self.session, key)
 

@@ -1,9 +1,10 @@
 """Privacy: people see what is kept about them, take a copy, erase it, and hide from the
 boards; the retention job erases everyone's personal data once the season is long over."""
 
+import asyncio
 import io
 import json
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,18 +12,30 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.app import Secrets, start_bot
 from bot.config import ConfigError, parse_config
 from bot.domain.images import MAX_BYTES
 from bot.domain.public_names import first_initial
 from bot.handlers import posts
 from bot.messages import IncomingFile
 from bot.platforms.console import Console
+from bot.platforms.outbox import Outbox
 from bot.render.plain import render
 from bot.replies import Attachment, Buttons, ToCaller
+from bot.schedule import PostSchedule
+from bot.startup import open_challenge
 from storage import media
-from storage.models import Base, Participant, PhotoEntry
+from storage.models import (
+    AuditEntry,
+    Ballot,
+    Base,
+    Membership,
+    Participant,
+    PhotoEntry,
+    PlatformAccount,
+)
 from storage.season_store import SeasonStore
-from tests.conftest import Clock, make_config, open_chat, season_settings
+from tests.conftest import LONDON, Chat, Clock, make_config, open_chat, season_settings
 
 
 def test_privacy_defaults_to_the_admins_full_names_and_90_days(tmp_path: Path) -> None:
@@ -59,7 +72,7 @@ def test_privacy_says_what_is_kept_why_who_sees_it_how_long_and_whom_to_ask(
         said = chat.say("newcomer", "/privacy")
     assert "display name" in said and "time zone" in said and "every log" in said
     assert "Why:" in said and "Who sees it:" in said
-    assert "30 days after the season ends (30 Sep 2021)" in said
+    assert "30 days after the season ends (on 01 Oct 2021)" in said
     assert "ask csr@example.com" in said
     assert "Never the text of your messages" in said
 
@@ -262,8 +275,7 @@ def test_forgetme_erases_the_person_and_keeps_their_km_for_the_team(chat, config
     assert "Entered photo #2" in send_photo(chat, "anna", "Sunset", "blue")
     said(chat, "ada", "/admin photos winner 1")
     (won, lost) = (
-        media.media_path(config.photos.media_dir, e.sha256, e.media_type)
-        for e in chat_entries(chat)
+        media.media_path(config.photos.media_dir, e.sha256, e.media_type) for e in entries(chat)
     )
     totals = said(chat, "cara", "/totals")
     before_people = participants(chat)
@@ -295,6 +307,155 @@ def test_forgetme_erases_the_person_and_keeps_their_km_for_the_team(chat, config
     assert "hidden participant" not in said(chat, "anna", "/privacy")
 
 
-def chat_entries(chat) -> list[PhotoEntry]:
+def entries(chat) -> list[PhotoEntry]:
     with Session(chat.engine) as session:
         return list(session.scalars(select(PhotoEntry).order_by(PhotoEntry.id)))
+
+
+class NoChats:
+    """The retention job posts nothing; an outbox still needs somewhere to send."""
+
+    async def open_direct(self, user_id: str) -> str:
+        return user_id
+
+    async def post_text(self, chat_id: str, reply) -> None:
+        raise AssertionError("nothing is posted")
+
+    async def post_file(self, chat_id: str, attachment) -> None:
+        raise AssertionError("nothing is posted")
+
+    async def was_posted(self, chat_id: str, post_key: str) -> bool | None:
+        return None
+
+
+def schedule_for(chat, clock: Clock) -> PostSchedule:
+    outbox = Outbox(chat.dispatcher.config, first_backoff_s=0.01)
+    outbox.register("slack", NoChats())
+    dispatcher = chat.dispatcher
+    return PostSchedule(dispatcher.config, dispatcher.sessions, dispatcher.season_id, outbox, clock)
+
+
+ERASE_AT = datetime(2021, 11, 30, 0, 0, tzinfo=LONDON)  # 90 days after 31 Aug 2021 is over
+
+
+async def test_a_whole_season_then_the_retention_job_leaves_no_one_and_every_total(
+    chat, config, clock: Clock
+) -> None:
+    a_season_with_people(chat)
+    for user, text in (
+        ("ada", "/admin charity add WWF"),
+        ("ada", "/admin charity add Oxfam"),
+        ("ada", "/admin vote open"),
+        ("anna", "/vote WWF"),
+        ("cara", "/vote Oxfam"),
+        ("cara", "/timezone Europe/Madrid"),
+        ("ben", "/log 3 km run yesterday"),
+        ("anna", "/delete 1"),
+        ("anna", "/log 11 km run"),
+        ("cara", "/hide"),
+        ("zoe", "/totals"),  # only looked
+    ):
+        said(chat, user, text)
+    send_photo(chat, "anna", "Sunrise", "red")
+    send_photo(chat, "ben", "Sunset", "blue")
+    said(chat, "ada", "/admin photos winner 1")
+    (won, lost) = (
+        media.media_path(config.photos.media_dir, e.sha256, e.media_type) for e in entries(chat)
+    )
+    said(chat, "ben", "/forgetme confirm")
+    totals = said(chat, "viewer", "/totals")
+    standings = said(chat, "viewer", "/standings")
+    members = current_members(chat)
+    audit = audit_rows(chat)
+
+    schedule = schedule_for(chat, clock)
+    clock.now = ERASE_AT - timedelta(minutes=1)
+    assert await schedule.erase_personal_data() is None
+    assert "Anna Keller" in every_value(chat.engine)
+    clock.now = ERASE_AT + timedelta(minutes=1)
+    assert await schedule.erase_personal_data() == 5  # anna, cara, ada, zoe, viewer
+    assert await schedule.erase_personal_data() is None  # once per season
+
+    values = every_value(chat.engine)
+    for trace in ("Anna", "Keller", "Ben", "Ortiz", "Cara", "Lind", "Ada", "Europe/Madrid"):
+        assert not [value for value in values if trace in value], trace
+    for account in ("anna", "ben", "cara", "ada", "zoe", "viewer"):
+        assert account not in values
+    with Session(chat.engine) as session:
+        people = session.scalars(select(Participant)).all()
+        assert len(people) == 6
+        assert all(p.forgotten and p.display_name == "" and p.timezone is None for p in people)
+        assert session.scalar(select(func.count()).select_from(PlatformAccount)) == 0
+        assert [e.title for e in session.scalars(select(PhotoEntry))] == ["Sunrise"]
+        assert session.scalar(select(func.count()).select_from(Ballot)) == 2
+    assert audit_rows(chat) == audit
+    assert current_members(chat) == members  # the season's teams keep their shape
+    assert won.exists() and not lost.exists()
+    assert said(chat, "viewer", "/totals") == totals
+    assert "49 km" in totals and "EUR 4 " in totals  # 49 km at EUR 0.10, rounded down
+    now = said(chat, "viewer", "/standings")
+    assert now.split("\n")[1:] == standings.split("\n")[1:]  # members, km/member included
+    team_now = said(chat, "viewer", "/team Red Rockets")
+    assert "Red Rockets: 19 km" in team_now and "a former participant" in team_now
+    people_now = said(chat, "viewer", "/standings people")
+    assert "a former participant" in people_now and "hidden" not in people_now
+
+
+async def test_two_instances_erase_once(chat, config, clock: Clock) -> None:
+    a_season_with_people(chat)
+    other_dispatcher, other_engine = open_challenge(config, clock)
+    other = Chat(other_dispatcher, other_engine, clock)
+    clock.now = ERASE_AT + timedelta(hours=1)
+    try:
+        results = await asyncio.gather(
+            schedule_for(chat, clock).erase_personal_data(),
+            schedule_for(other, clock).erase_personal_data(),
+        )
+    finally:
+        other_engine.dispose()
+    assert sorted(results, key=str) == [3, None]
+    assert "Anna Keller" not in every_value(chat.engine)
+
+
+async def test_a_restart_after_the_retention_time_erases_then_never_again(
+    chat, clock: Clock
+) -> None:
+    a_season_with_people(chat)
+    clock.now = ERASE_AT + timedelta(days=3)
+    schedule = schedule_for(chat, clock)
+    await schedule.catch_up_missed()
+    assert "Anna Keller" not in every_value(chat.engine)
+    said(chat, "anna", "/privacy")  # a newcomer now
+    await schedule_for(chat, clock).catch_up_missed()
+    assert "Anna Keller" in every_value(chat.engine)
+
+
+def test_no_retention_means_no_erasure_job(database_url, tmp_path: Path, clock: Clock) -> None:
+    config = make_config(database_url, tmp_path, privacy={"retention_days": 0})
+    assert config.privacy.erase_at(config.season) is None
+
+
+def audit_rows(chat) -> list[tuple]:
+    with Session(chat.engine) as session:
+        return [tuple(row) for row in session.execute(select(AuditEntry.__table__))]
+
+
+def current_members(chat) -> list[tuple[int, int]]:
+    with Session(chat.engine) as session:
+        rows = session.execute(
+            select(Membership.team_id, Membership.participant_id).where(
+                Membership.left_at.is_(None)
+            )
+        )
+        return sorted(map(tuple, rows))
+
+
+async def test_the_erasure_is_a_job_of_the_running_bot(database_url, tmp_path: Path, clock) -> None:
+    config = make_config(database_url, tmp_path)
+    bot = await start_bot(config, Secrets(), clock)
+    try:
+        runs = bot.schedule.next_runs()
+        await asyncio.sleep(0.1)  # the catch-up started beside the jobs: nothing to catch up
+    finally:
+        await bot.stop()
+    assert datetime.fromisoformat(runs["erase_personal_data"]) == ERASE_AT

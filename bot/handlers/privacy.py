@@ -1,8 +1,11 @@
 """People's own data: what is kept and why, a copy of it, erasing it, and hiding from boards."""
 
 import json
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from bot.commands import ForgetMe, Hide, MyData, Privacy, Show
 from bot.domain.public_names import FORMER, HIDDEN
@@ -10,7 +13,8 @@ from bot.handlers.context import Context
 from bot.handlers.registry import Who, command, declared
 from bot.replies import Attachment, Button, Buttons, Example, Heading, Reply, Table, Text, say
 from storage import media
-from storage.personal import PersonalData
+from storage.personal import Image, PersonalData
+from storage.season_store import SeasonStore
 
 
 @command(
@@ -28,11 +32,11 @@ def show_privacy(ctx: Context, _command: Privacy) -> Reply:
         if privacy.names == "first_initial"
         else "your display name"
     )
+    erase_at = privacy.erase_at(ctx.config.season)
     kept = (
         f"It is erased {privacy.retention_days} days after the season ends "
-        f"({ctx.config.season.end + timedelta(days=privacy.retention_days):%d %b %Y}); "
-        "your km stay in the totals without your name."
-        if privacy.retention_days
+        f"(on {erase_at:%d %b %Y}); your km stay in the totals without your name."
+        if erase_at is not None
         else "It is kept until you erase it with forgetme."
     )
     return Reply(
@@ -235,3 +239,25 @@ def forget_me(ctx: Context, command: ForgetMe) -> Reply:
         f"Done: your name, accounts and time zone are erased, and your km are now {FORMER}'s. "
         "If you write again, you start as a new participant."
     )
+
+
+def erasure_key(season_id: int) -> str:
+    return f"{season_id}:erase-personal-data"
+
+
+@dataclass(frozen=True)
+class Erased:
+    people: int
+    images: list[Image]  # to delete from disk once the erasure is committed
+
+
+def claim_erasure(session: Session, season_id: int, now: datetime) -> Erased | None:
+    """The retention job: erase what `forgetme` erases, for everyone in the season, if this
+    caller is the first to claim it in the post ledger (a restart or a second instance finds
+    it claimed, and does nothing); None when it was claimed before."""
+    store = SeasonStore(session, season_id, now)
+    if not store.claim_post(erasure_key(season_id)):
+        return None
+    people, images = store.forget_everyone()
+    store.mark_post_sent(erasure_key(season_id))
+    return Erased(people, images)
