@@ -34,10 +34,10 @@ def show_privacy(ctx: Context, _command: Privacy) -> Reply:
     )
     erase_at = privacy.erase_at(ctx.config.season)
     kept = (
-        f"It is erased {privacy.retention_days} days after the season ends "
+        f"it is erased {privacy.retention_days} days after the season ends "
         f"(on {erase_at:%d %b %Y}); your km stay in the totals without your name."
         if erase_at is not None
-        else "It is kept until you erase it with forgetme."
+        else "it is kept until you erase it with forgetme."
     )
     return Reply(
         (
