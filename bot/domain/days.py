@@ -78,9 +78,9 @@ def log_day_refusal(
             f"{short_day(season_start, year=True)} to {short_day(season_end, year=True)}."
         )
     if (today - day).days > late_logging_days:
+        days = "1 day" if late_logging_days == 1 else f"{late_logging_days} days"
         return (
-            f"{long_day(day)} is more than "
-            f"{late_logging_days} {'day' if late_logging_days == 1 else 'days'} ago, too late to log. "
+            f"{long_day(day)} is more than {days} ago, too late to log. "
             "Ask an admin if it's a genuine mistake."
         )
     return None
