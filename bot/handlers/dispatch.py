@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -14,14 +15,15 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import commands as c
-from bot import metrics
+from bot import i18n, metrics
 from bot.config import Config
 from bot.handlers import activities, catalogue
 from bot.handlers.batching import Batcher, NoTurn
 from bot.handlers.context import Context
 from bot.handlers.registry import REFUSALS, Declaration, Who
+from bot.i18n import N_, _
 from bot.messages import FileElsewhere, FileNotFetched, Incoming
-from bot.replies import Reply, say
+from bot.replies import Reply, Text, say
 from storage import repository as repo
 from storage.database import DatabaseBusy, LoopDatabase, make_read_sessions, transaction
 
@@ -35,12 +37,12 @@ PARALLEL_POSTGRESQL_BATCHES = 3
 # to its end, bounded by the database's own time limits.
 COMMAND_DEADLINE_S = 1.0
 
-SORRY = say("Something went wrong on our side and nothing was changed. Please try again.")
-BUSY = say("The challenge is very busy right now and nothing was changed. Please try again.")
-NOT_FETCHED = say("I couldn't fetch that file; please send it again.")
-ELSEWHERE = say(
+SORRY = N_("Something went wrong on our side and nothing was changed. Please try again.")
+BUSY = N_("The challenge is very busy right now and nothing was changed. Please try again.")
+NOT_FETCHED = N_("I couldn't fetch that file; please send it again.")
+ELSEWHERE = N_(
     "That file is a link to somewhere else, not a file sent here, so I won't fetch it. "
-    "Send the picture itself.",
+    "Send the picture itself."
 )
 
 Done = TypeVar("Done")
@@ -110,18 +112,18 @@ class Dispatcher:
                 )
         except FileElsewhere:
             log.warning("file_elsewhere", extra={"platform": incoming.platform})
-            replies = [ELSEWHERE]
+            replies = [say(_(ELSEWHERE))]
         except FileNotFetched as error:
             log.warning(
                 "file_not_fetched", extra={"platform": incoming.platform, "reason": str(error)}
             )
-            replies = [NOT_FETCHED]
+            replies = [say(_(NOT_FETCHED))]
         except NoTurn:
             log.warning("command_deadline_passed", extra={"kind": kind})
-            replies = [BUSY]
+            replies = [say(_(BUSY))]
         except Exception:
             log.exception("command_failed", extra={"kind": kind})
-            replies = [SORRY]
+            replies = [say(_(SORRY))]
         metrics.COMMANDS.labels(kind, _outcome(command, replies)).inc()
         metrics.COMMAND_SECONDS.labels(kind).observe(time.perf_counter() - started)
         return replies
@@ -220,12 +222,12 @@ class Dispatcher:
                 return run()
             except Exception:
                 log.exception("command_failed", extra={"platform": incoming.platform})
-                return [SORRY]
+                return [say(_(SORRY))]
         except Exception as error:
             if database_away(error):
                 return _busy([incoming], error)[0]
             log.exception("command_failed", extra={"platform": incoming.platform})
-            return [SORRY]
+            return [say(_(SORRY))]
 
     def _run(
         self, incoming: Incoming, declaration: Declaration, command: c.Command, admin: bool
@@ -327,7 +329,7 @@ def _busy(requests: list[Any], error: BaseException) -> list[list[Reply]]:
         "database_unavailable", extra={"error": type(error).__name__, "commands": len(requests)}
     )
     metrics.DATABASE_ERRORS.labels(type(error).__name__).inc()
-    return [[BUSY] for _ in requests]
+    return [[say(_(BUSY))] for _request in requests]
 
 
 def _kind(command: c.Command | c.ParseError) -> str:
@@ -336,13 +338,31 @@ def _kind(command: c.Command | c.ParseError) -> str:
 
 
 def _outcome(command: c.Command | c.ParseError, replies: list[Reply]) -> str:
-    if BUSY in replies:
+    said = {part for reply in replies for part in reply.parts}
+    if said & _in_every_language(BUSY):
         return "busy"
-    if SORRY in replies or NOT_FETCHED in replies:
+    if said & (_in_every_language(SORRY) | _in_every_language(NOT_FETCHED)):
         return "failed"
-    if isinstance(command, c.ParseError) or any(r in replies for r in REFUSALS.values()):
+    if isinstance(command, c.ParseError) or any(
+        refusal.parts[0] in said for refusal in _every_refusal()
+    ):
         return "refused"
     return "ok" if replies else "repeated"
+
+
+@cache
+def _in_every_language(message: str) -> frozenset[Text]:
+    """The reply line `message` makes in every shipped language, to tell an outcome by."""
+    return frozenset(Text(i18n.translations(code).gettext(message)) for code in i18n.SHIPPED)
+
+
+@cache
+def _every_refusal() -> tuple[Reply, ...]:
+    refusals = []
+    for code in i18n.SHIPPED:
+        with i18n.using(code):
+            refusals.extend(REFUSALS.values())
+    return tuple(refusals)
 
 
 @dataclass(frozen=True)

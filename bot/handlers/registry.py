@@ -3,13 +3,14 @@ writes, its help line and example. The grammar, the permission check, `help`, th
 menu and the Slack manifest all read these declarations."""
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from types import ModuleType
 from typing import Any, TypeVar
 
 from bot.commands import Command, Usage
+from bot.i18n import N_, _
 from bot.replies import Reply, say
 
 
@@ -22,12 +23,27 @@ class Who(Enum):
     ADMINS = "admins"
 
 
-# One refusal per kind of person, the same for every command.
-REFUSALS: dict[Who, Reply] = {
-    Who.MEMBERS: say("Join a team first: this is for team members.", example="join Red Rockets"),
-    Who.CAPTAINS: say("Only your team's captain can do that.", example="team"),
-    Who.ADMINS: say("Only the challenge admins can do that.", example="help"),
-}
+class _Refusals(Mapping[Who, Reply]):
+    """One refusal per kind of person, the same for every command, in the reader's language."""
+
+    _TEXTS: dict[Who, tuple[str, str]] = {
+        Who.MEMBERS: (N_("Join a team first: this is for team members."), "join Red Rockets"),
+        Who.CAPTAINS: (N_("Only your team's captain can do that."), "team"),
+        Who.ADMINS: (N_("Only the challenge admins can do that."), "help"),
+    }
+
+    def __getitem__(self, who: Who) -> Reply:
+        text, example = self._TEXTS[who]
+        return say(_(text), example=example)
+
+    def __iter__(self) -> Iterator[Who]:
+        return iter(self._TEXTS)
+
+    def __len__(self) -> int:
+        return len(self._TEXTS)
+
+
+REFUSALS = _Refusals()
 
 
 @dataclass(frozen=True)
