@@ -13,6 +13,7 @@ from bot.domain.days import DayRef
 from bot.domain.kinds import ActivityKind
 from bot.domain.names import graphemes
 from bot.log_sentence import read_log
+from bot.vocabulary import READER_LANGUAGE
 from bot.words import (
     ParseError,
     Refused,
@@ -411,12 +412,16 @@ class Grammar:
             if node.usage is None or node.usage.suggested
         ]
 
-    def parse(self, text: str) -> Command | ParseError:
-        """Read one command such as `/log@ChallengeBot 12km cycle`."""
+    def parse(self, text: str, language: str = "en") -> Command | ParseError:
+        """Read one command such as `/log@ChallengeBot 12km cycle`, a word that means two
+        things in two languages taking its meaning in the reader's `language`."""
+        reading = READER_LANGUAGE.set(language)
         try:
             return self._read(text)
         except Refused as refused:
             return refused.error
+        finally:
+            READER_LANGUAGE.reset(reading)
 
     def _read(self, text: str) -> Command:
         if len(text) > MAX_COMMAND_LENGTH:

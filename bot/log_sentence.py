@@ -7,8 +7,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import NoReturn
 
-from bot.domain.days import DayMonth, DayRef, ExactDate, RelativeDay, Weekday
+from bot.domain.days import DayMonth, DayRef, ExactDate, RelativeDay
 from bot.domain.kinds import ActivityKind
+from bot.vocabulary import KM, METRE, MILE, folded, reader_lexicon
 from bot.words import ParseError, Refused, both, closest, did_you_mean, quote, refuse
 
 MAX_LOG_METRES = 1_000_000
@@ -32,12 +33,6 @@ _SIGNED_NUMBER = re.compile(r"[+\-\u2212][0-9.,].*")
 _EXPONENT = re.compile(f"{_NUMBER}e[+-]?[0-9]+(?:{_LETTERS})?")
 _NOT_FINITE = re.compile(f"[+-]?(?:nan|infinity|inf)({_LETTERS})?")
 _NUMBER_LIKE = re.compile(f"[0-9.,/-]*[0-9][0-9.,/-]*(?:{_LETTERS})?")
-
-_METRES_PER_UNIT = {
-    **dict.fromkeys("km k kms kilometre kilometres kilometer kilometers".split(), Decimal(1000)),
-    **dict.fromkeys("mi mile miles".split(), Decimal("1609.344")),
-    **dict.fromkeys("m metre metres meter meters".split(), Decimal(1)),
-}
 
 
 # A comma or dot then exactly three digits: a decimal mark, or a thousands separator?
@@ -82,11 +77,11 @@ def _metres(typed: str, number: str, metres_per_unit: Decimal) -> int:
 def _refuse_if_grouped(typed: str, number: str, metres_per_unit: Decimal) -> None:
     """`10,000 m` or `1.500` (no unit): a thousands separator or a decimal mark? Never guess."""
     match = _GROUPED.fullmatch(number)
-    if match is None or metres_per_unit == _METRES_PER_UNIT["mi"]:
+    if match is None or metres_per_unit == MILE:
         return
     whole = int(match[1] + match[2])
     small = format(Decimal(f"{match[1]}.{match[2]}").normalize(), "f")
-    if metres_per_unit == _METRES_PER_UNIT["m"]:
+    if metres_per_unit == METRE:
         readings = f"{small} m or {whole:,} m"
     elif typed == number:  # no unit: km is assumed
         readings = f"{small} km or {whole:,} m"
@@ -100,7 +95,7 @@ def _refuse_if_grouped(typed: str, number: str, metres_per_unit: Decimal) -> Non
 
 
 def _distance_with_unit(typed: str, number: str, unit: str) -> _Distance:
-    metres_per_unit = _METRES_PER_UNIT.get(unit)
+    metres_per_unit = reader_lexicon().units.get(folded(unit))
     if metres_per_unit is None:
         refuse(
             f"I don't know the unit {quote(unit)} in {quote(typed)}; use km, mi or m.",
@@ -111,8 +106,8 @@ def _distance_with_unit(typed: str, number: str, unit: str) -> _Distance:
 
 
 def _distance_in_km(typed: str) -> _Distance:
-    _refuse_if_grouped(typed, typed, _METRES_PER_UNIT["km"])
-    return _Distance(typed, _metres(typed, typed, _METRES_PER_UNIT["km"]), True)
+    _refuse_if_grouped(typed, typed, KM)
+    return _Distance(typed, _metres(typed, typed, KM), True)
 
 
 def _refuse_distance(typed: str) -> NoReturn:
@@ -138,7 +133,7 @@ def _refuse_distance(typed: str) -> NoReturn:
 def _is_not_finite(low: str) -> bool:
     """Whether a word is NaN or infinity, with or without a unit."""
     match = _NOT_FINITE.fullmatch(low)
-    return match is not None and (match[1] is None or match[1] in _METRES_PER_UNIT)
+    return match is not None and (match[1] is None or folded(match[1]) in reader_lexicon().units)
 
 
 def _looks_like_distance(low: str) -> bool:
@@ -154,27 +149,8 @@ def _looks_like_distance(low: str) -> bool:
 # --- days
 
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_DAY_WORDS: dict[str, DayRef] = {
-    "today": RelativeDay(0),
-    "yesterday": RelativeDay(1),
-    "tomorrow": RelativeDay(-1),  # refused with the reason: it is in the future
-    **{name: Weekday(index) for index, name in enumerate(_WEEKDAYS)},
-    **{name[:3]: Weekday(index) for index, name in enumerate(_WEEKDAYS)},
-}
 _YEAR_FIRST = re.compile(r"([0-9]{4})([./-])([0-9]{1,2})\2([0-9]{1,2})")
 _DAY_FIRST = re.compile(r"([0-9]{1,2})([./-])([0-9]{1,2})\2([0-9]{4}|[0-9]{2})")
-_MONTHS = {
-    name: number
-    for number, full in enumerate(
-        "january february march april may june july august september october november "
-        "december".split(),
-        start=1,
-    )
-    for name in (full, full[:3], full[:4])
-}
-# Words that may stand before a day and change nothing: `on friday`, `last friday`.
-_BEFORE_A_DAY = {"on", "last"}
 _DAY_MONTH = re.compile(r"([0-9]{1,2})[./]([0-9]{1,2})")
 
 
@@ -229,16 +205,6 @@ def _read_date(typed: str) -> DayRef | None:
 # --- activities and the whole sentence
 
 
-_KIND_WORDS = {
-    **dict.fromkeys("run runs running ran jog jogs jogging jogged".split(), ActivityKind.RUN),
-    **dict.fromkeys("walk walks walking walked hike hikes hiking hiked".split(), ActivityKind.WALK),
-    **dict.fromkeys(
-        "cycle cycles cycling cycled bike bikes biking biked ride rides riding rode".split(),
-        ActivityKind.CYCLE,
-    ),
-}
-
-
 @dataclass(frozen=True)
 class _Kind:
     typed: str
@@ -266,23 +232,25 @@ def _read_log_word(word: str, following: str, after_number: bool) -> tuple[_LogW
     """What one word of a log means (None: nothing), and how many words that took (a unit,
     a month or a race's second word may follow)."""
     low, next_low = word.lower(), following.lower()
-    if low in _KIND_WORDS:
-        return _Kind(word, _KIND_WORDS[low]), 1
-    if low in _DAY_WORDS:
-        return _Day(word, _DAY_WORDS[low]), 1
-    if low in _BEFORE_A_DAY and (next_low in _DAY_WORDS or _looks_like_day(next_low)):
+    words = reader_lexicon()
+    key, next_key = folded(word), folded(following)
+    if key in words.kinds:
+        return _Kind(word, words.kinds[key]), 1
+    if key in words.days:
+        return _Day(word, words.days[key]), 1
+    if key in words.before_a_day and (next_key in words.days or _looks_like_day(next_low)):
         return None, 1
-    for words, race in ((f"{low} {next_low}", 2), (low, 1)):
-        if words in _RACES:
+    for named, race in ((f"{low} {next_low}", 2), (low, 1)):
+        if named in _RACES:
             typed = " ".join([word, following][:race])
-            return _Distance(typed, _RACES[words], False, ActivityKind.RUN), race
-    if low in _MONTHS and re.fullmatch(r"[0-9]{1,2}", next_low):  # `Nov 29`
-        return _Day(f"{word} {following}", _named_month(next_low, low)), 2
+            return _Distance(typed, _RACES[named], False, ActivityKind.RUN), race
+    if key in words.months and re.fullmatch(r"[0-9]{1,2}", next_low):  # `Nov 29`
+        return _Day(f"{word} {following}", _named_month(next_low, words.months[key])), 2
     if _BARE_NUMBER.fullmatch(low):
-        if next_low in _METRES_PER_UNIT:
+        if next_key in words.units:
             return _distance_with_unit(f"{word} {following}", low, next_low), 2
-        if next_low in _MONTHS and re.fullmatch(r"[0-9]{1,2}", low):  # `29 Nov`
-            return _Day(f"{word} {following}", _named_month(low, next_low)), 2
+        if next_key in words.months and re.fullmatch(r"[0-9]{1,2}", low):  # `29 Nov`
+            return _Day(f"{word} {following}", _named_month(low, words.months[next_key])), 2
         if re.fullmatch(r"[0-9]{1,3}", low) and re.match(r"[0-9]{3}(?![0-9])", next_low):
             refuse(
                 f"Is {quote(f'{word} {following}')} one number with a space in it? "
@@ -299,10 +267,10 @@ def _read_log_word(word: str, following: str, after_number: bool) -> tuple[_LogW
 
 
 def _refuse_log_word(word: str, after_number: bool) -> NoReturn:
-    low = word.lower()
+    low, words = word.lower(), reader_lexicon()
     if _looks_like_distance(low):
         _refuse_distance(word)
-    if low in _METRES_PER_UNIT:
+    if folded(word) in words.units:
         refuse(f"{quote(word)} needs a number right before it, like 12 km.", "log 12 km cycle")
     if low in _OTHER_SPORTS:
         refuse(
@@ -312,7 +280,9 @@ def _refuse_log_word(word: str, after_number: bool) -> NoReturn:
     if after_number and re.fullmatch(_LETTERS, low):
         refuse(f"I don't know the unit {quote(word)}; use km, mi or m.", "log 12 km cycle")
     # Weekdays by their full names only: `on` is not `mon`.
-    suggestion = closest(low, [*_KIND_WORDS, *(w for w in _DAY_WORDS if len(w) > 3)], cutoff=75)
+    suggestion = closest(
+        folded(word), [*words.kinds, *(w for w in words.days if len(w) > 3)], cutoff=75
+    )
     refuse(
         f"I don't understand {quote(word)} in a log.{did_you_mean(suggestion)} "
         "A log is a distance, an activity (run, walk, cycle) and maybe a day.",
@@ -405,6 +375,6 @@ def _looks_like_day(low: str) -> bool:
     )
 
 
-def _named_month(day: str, month: str) -> DayMonth:
+def _named_month(day: str, month: int) -> DayMonth:
     """`29 Nov`: a day of a named month, in the year nearest today."""
-    return _day_month(f"{int(day)}/{_MONTHS[month]}")  # type: ignore[return-value]
+    return _day_month(f"{int(day)}/{month}")  # type: ignore[return-value]

@@ -20,9 +20,9 @@ _BY_COMMAND: dict[type[Command], Declaration] = {d.command: d for d in DECLARATI
 GRAMMAR = Grammar(usage for d in DECLARATIONS for usage in d.usages())
 
 
-def parse(text: str) -> Command | ParseError:
+def parse(text: str, language: str = "en") -> Command | ParseError:
     """Read one command such as `/log@ChallengeBot 12km cycle`; never raises."""
-    return GRAMMAR.parse(text)
+    return GRAMMAR.parse(text, language)
 
 
 def declaration_of(command: Command | type[Command]) -> Declaration:
