@@ -145,7 +145,7 @@ class Standings(Command):
         word = rest.lower()
         if word in {"", "team", "teams"}:
             return cls(people=False)
-        if word in {"people", "person", "persons", "individual", "individuals"}:
+        if word in _PEOPLE:
             return cls(people=True)
         refuse(f"I can rank teams or people, not {quote(rest)}.", f"{words} people")
 
@@ -363,6 +363,13 @@ class AdminPhotosWinner(Command):
         if not rest:
             refuse(f"Which photo? Put its id after '{words}'.", example)
         return cls(activity_id(rest, example, where="listed by admin photos list"))
+
+
+# `standings people` in every shipped language.
+_PEOPLE = set(
+    "people person persons individual individuals personen personnes personas persone osoby "
+    "ludzie".split()
+)
 
 
 # --- the grammar

@@ -388,3 +388,43 @@ def lexicon(reader: str) -> Lexicon:
 
 def reader_lexicon() -> Lexicon:
     return lexicon(READER_LANGUAGE.get())
+
+
+def _said(*words: str) -> dict[str, str]:
+    """A command's words in de, fr, es, it, nl and pl, in that order; "" where the English
+    word is also that language's."""
+    return {code: word for code, word in zip(LANGUAGES[1:], words, strict=True) if word}
+
+
+# Each employee command's word in the other languages, beside the English one that always
+# works: `/hilfe`, or `stand` in a private chat. Plain letters only: Telegram's commands
+# allow no others.
+COMMAND_WORDS: dict[str, dict[str, str]] = {
+    "help": _said("hilfe", "aide", "ayuda", "aiuto", "hulp", "pomoc"),
+    "newteam": _said(
+        "neuesteam", "nouvelleequipe", "nuevoequipo", "nuovasquadra", "nieuwteam", "nowyzespol"
+    ),
+    "join": _said("beitreten", "rejoindre", "unirse", "unisciti", "aansluiten", "dolacz"),
+    "leave": _said("verlassen", "quitter", "salir", "esci", "verlaten", "opusc"),
+    "team": _said("", "equipe", "equipo", "squadra", "", "zespol"),
+    "log": _said("eintragen", "noter", "registrar", "registra", "loggen", "zapisz"),
+    "undo": _said("rueckgaengig", "annuler", "deshacer", "annulla", "ongedaan", "cofnij"),
+    "delete": _said("loeschen", "supprimer", "borrar", "elimina", "verwijder", "usun"),
+    "timezone": _said("zeitzone", "fuseau", "zonahoraria", "fusoorario", "tijdzone", "strefa"),
+    "me": _said("ich", "moi", "yo", "io", "ik", "ja"),
+    "standings": _said("stand", "classement", "clasificacion", "classifica", "stand", "ranking"),
+    "totals": _said("gesamt", "total", "total", "totale", "totaal", "suma"),
+    "vote": _said("abstimmen", "voter", "votar", "vota", "stemmen", "glosuj"),
+    "photo": _said("foto", "", "foto", "foto", "foto", "zdjecie"),
+    "photos": _said("fotos", "", "fotos", "fotografie", "fotos", "zdjecia"),
+    "privacy": _said("datenschutz", "confidentialite", "privacidad", "", "", "prywatnosc"),
+    "mydata": _said(
+        "meinedaten", "mesdonnees", "misdatos", "imieidati", "mijngegevens", "mojedane"
+    ),
+    "forgetme": _said(
+        "vergissmich", "oubliezmoi", "olvidame", "dimenticami", "vergeetmij", "zapomnij"
+    ),
+    "hide": _said("verbergen", "masquer", "ocultar", "nascondi", "verbergen", "ukryj"),
+    "show": _said("zeigen", "afficher", "mostrar", "mostra", "tonen", "pokaz"),
+    "language": _said("sprache", "langue", "idioma", "lingua", "taal", "jezyk"),
+}

@@ -4,7 +4,7 @@ from collections import defaultdict
 
 import pytest
 
-from bot.commands import Log
+from bot.commands import Help, Log, Me, Standings
 from bot.domain.days import DayMonth, RelativeDay, Weekday
 from bot.domain.kinds import ActivityKind
 from bot.handlers.catalogue import parse
@@ -88,3 +88,19 @@ def test_the_pinned_cases_read_as_each_reader_means_them() -> None:
 
 def test_every_shipped_language_has_words() -> None:
     assert set(WORDS) == set(LANGUAGES)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/hilfe", Help()),
+        ("stand", Standings(people=False)),
+        ("/classement personnes", Standings(people=True)),
+        ("/eintragen 5 km laufen", Log(5_000, RUN, TODAY, False)),
+        ("/ich", Me()),
+        ("/help", Help()),
+    ],
+)
+def test_command_words_in_other_languages_beside_the_english_ones(text, expected) -> None:
+    assert parse(text, "de") == expected
+    assert parse(text, "en") == expected

@@ -1,5 +1,7 @@
 """All the declared commands together, and the grammar made from them."""
 
+from dataclasses import replace
+
 from bot.commands import Command, Grammar, ParseError
 from bot.handlers import (
     activities,
@@ -13,11 +15,16 @@ from bot.handlers import (
     vote,
 )
 from bot.handlers.registry import Declaration, Who, arrange
+from bot.vocabulary import COMMAND_WORDS
 
 # In the order `help` and the menus list them.
 DECLARATIONS = arrange([guide, teams, activities, standings, admin, posts, vote, photos, privacy])
 _BY_COMMAND: dict[type[Command], Declaration] = {d.command: d for d in DECLARATIONS}
-GRAMMAR = Grammar(usage for d in DECLARATIONS for usage in d.usages())
+GRAMMAR = Grammar(
+    usage
+    for d in DECLARATIONS
+    for usage in replace(d, words={**COMMAND_WORDS.get(d.english, {}), **d.words}).usages()
+)
 
 
 def parse(text: str, language: str = "en") -> Command | ParseError:
