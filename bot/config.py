@@ -18,6 +18,7 @@ from msgspec.inspect import LiteralType, Metadata, StructType, type_info
 from sqlalchemy.engine import make_url
 
 from bot.domain.kinds import ActivityKind
+from bot.i18n import SHIPPED, _
 
 DEFAULT_PATH = Path("config.toml")
 ENVIRONMENT_VARIABLE = "CHALLENGE_CONFIG"
@@ -231,7 +232,7 @@ class PrivacyConfig(_Table):
     @property
     def asked(self) -> str:
         """Whom `privacy` tells people to ask."""
-        return self.contact.strip() or "the challenge admins"
+        return self.contact.strip() or _("the challenge admins")
 
     def erase_at(self, season: "SeasonConfig") -> datetime | None:
         """When the retention job erases everyone's personal data: `retention_days` after the
@@ -240,6 +241,24 @@ class PrivacyConfig(_Table):
             return None
         day = season.end + timedelta(days=1 + self.retention_days)
         return datetime.combine(day, time(0), tzinfo=season.timezone)
+
+
+# The languages the bot has words for; `[languages] available` picks among them.
+_Language = Literal["en", "de", "fr", "es", "it", "nl", "pl"]
+
+
+class LanguagesConfig(_Table):
+    """The language of posts and of anyone who chose none, and the languages people may pick."""
+
+    default: _Language = "en"
+    available: Annotated[
+        tuple[_Language, ...], Meta(min_length=1, description="a list of language codes")
+    ] = ("en", "de", "fr", "es", "it", "nl", "pl")
+
+    @property
+    def shipped(self) -> tuple[str, ...]:
+        """The available languages whose catalogue is complete: the ones the bot speaks."""
+        return tuple(code for code in dict.fromkeys(self.available) if code in SHIPPED)
 
 
 @dataclass(frozen=True)
@@ -256,6 +275,7 @@ class Config:
     admins: AdminsConfig
     announce: tuple[AnnounceChat, ...]
     privacy: PrivacyConfig
+    languages: LanguagesConfig = LanguagesConfig()
 
     def is_admin(self, platform: str, user_id: str) -> bool:
         admins = {"slack": self.admins.slack, "telegram": self.admins.telegram}
@@ -274,6 +294,7 @@ class _Document(_Table, kw_only=True):
     admins: _Admins = _Admins()
     announce: Annotated[tuple[_Announce, ...], Meta(description="[[announce]] tables")] = ()
     privacy: PrivacyConfig = PrivacyConfig()
+    languages: LanguagesConfig = LanguagesConfig()
 
 
 def config_path(argv_value: str | None, environ: Mapping[str, str]) -> Path:
@@ -330,6 +351,10 @@ def _check(path: Path, document: _Document) -> None:
         if entry.platform == "slack" and not isinstance(entry.chat, str):
             expected = 'a chat id in quotes, such as "C0123456789"'
             raise _refusal(path, f"announce[{index}].chat", expected, entry.chat)
+    languages = document.languages
+    if languages.default not in languages.shipped:
+        expected = f"one of the available languages the bot speaks ({', '.join(languages.shipped)})"
+        raise _refusal(path, "languages.default", expected, languages.default)
 
 
 def _typed(path: Path, document: _Document) -> Config:
@@ -375,6 +400,7 @@ def _typed(path: Path, document: _Document) -> Config:
         ),
         announce=tuple(AnnounceChat(chat.platform, str(chat.chat)) for chat in document.announce),
         privacy=document.privacy,
+        languages=document.languages,
     )
 
 

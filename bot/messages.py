@@ -65,6 +65,7 @@ class Incoming:
     delivery_id: str  # event_id / update_id: the key that makes a repeat harmless
     display_name: str | None = None
     timezone: str | None = None  # an IANA name when the platform tells it
+    language: str | None = None  # the person's language as the platform tells it: "de-AT"
     file: IncomingFile | None = None  # sent with the message, not fetched yet
     # The file's bytes, fetched by the dispatcher when the command takes a file.
     image: IncomingImage | None = None

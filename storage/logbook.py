@@ -30,6 +30,7 @@ class Caller:
     participant_id: int
     display_name: str
     timezone: str | None
+    language: str | None
     team_id: int | None
     team_name: str | None
 
@@ -78,7 +79,7 @@ ACCOUNT_ROWS = {"n": "int", "platform": "text", "external_id": "text"}
 CALLERS = Statement(
     """
 WITH wanted(n, platform, external_id) AS ({rows})
-SELECT wanted.n, p.id, p.display_name, p.timezone, t.id, t.name
+SELECT wanted.n, p.id, p.display_name, p.timezone, p.language, t.id, t.name
 FROM wanted
 JOIN platform_account a ON a.platform = wanted.platform AND a.external_id = wanted.external_id
 JOIN participant p ON p.id = a.participant_id
@@ -94,7 +95,7 @@ LEFT JOIN team t ON t.id = m.team_id
 CALLERS_LOCKED = Statement(
     """
 WITH wanted(n, platform, external_id) AS ({rows})
-SELECT wanted.n, p.id, p.display_name, p.timezone, t.id, t.name
+SELECT wanted.n, p.id, p.display_name, p.timezone, p.language, t.id, t.name
 FROM wanted
 CROSS JOIN LATERAL (
   SELECT * FROM participant

@@ -75,6 +75,8 @@ class Participant(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     display_name: Mapped[str] = mapped_column(String(100))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # The reply language the person chose with `language`; None follows their platform.
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # Shown to others as "hidden participant"; their km still count.
     hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

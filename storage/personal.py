@@ -179,7 +179,7 @@ def _forget(session: Session, who: Select[tuple[int]], now: datetime) -> list[Im
     session.execute(
         update(Participant)
         .where(Participant.id.in_(who))
-        .values(display_name="", timezone=None, hidden=False, forgotten_at=now)
+        .values(display_name="", timezone=None, language=None, hidden=False, forgotten_at=now)
         .execution_options(synchronize_session=False)
     )
     session.expire_all()

@@ -112,6 +112,15 @@ def known_participant(
     return participant
 
 
+def chosen_language(session: Session, platform: str, external_id: str) -> str | None:
+    """The reply language an account's participant chose, if any; reads only."""
+    return session.scalar(
+        select(Participant.language)
+        .join(PlatformAccount, PlatformAccount.participant_id == Participant.id)
+        .where(PlatformAccount.platform == platform, PlatformAccount.external_id == external_id)
+    )
+
+
 def clean_name(name: str) -> str:
     """A platform's display name as one printable line that fits its column."""
     if not name.isprintable():

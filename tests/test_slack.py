@@ -128,7 +128,11 @@ def reply_text(reply: dict[str, Any]) -> str:
 @pytest.fixture
 async def slack_api() -> AsyncIterator[FakeSlackApi]:
     api = FakeSlackApi(
-        people={"UALICE": {"name": "Alice"}, "UBOB": {"name": "Bob", "tz": "Asia/Tokyo"}}
+        people={
+            "UALICE": {"name": "Alice"},
+            "UBOB": {"name": "Bob", "tz": "Asia/Tokyo"},
+            "UFRANZ": {"name": "Franz", "locale": "de-DE"},
+        }
     )
     await api.start()
     yield api
@@ -520,3 +524,10 @@ async def test_the_winning_photo_is_uploaded_to_the_announcement_channel(slack):
     (complete,) = slack.api.called("files.completeUploadExternal")
     assert complete["channel_id"] == "C0123456789"
     assert png in slack.api.uploads.values()
+
+
+async def test_a_slack_user_is_answered_in_their_slack_locale(slack):
+    reply = await slack.command("UFRANZ", "admin post")
+    assert "Das können nur die Admins der Challenge." in reply_text(reply)
+    (call,) = slack.api.called("users.info")
+    assert call["user"] == "UFRANZ" and str(call["include_locale"]).lower() in ("true", "1")

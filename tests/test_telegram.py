@@ -63,7 +63,7 @@ class TelegramDriver:
     ) -> dict[str, Any]:
         return {
             "message_id": message_id or next(self.message_ids),
-            "from": {**user, "language_code": "en"},
+            "from": {"language_code": "en", **user},
             "chat": chat or private_chat(user),
             "date": int(time.time()),
         }
@@ -372,7 +372,8 @@ async def test_an_announced_image_is_sent_as_a_photo(telegram):
 
 
 async def test_commands_are_registered_for_everyone_and_for_admins(telegram):
-    default, admin = telegram.api.called("setMyCommands")
+    calls = telegram.api.called("setMyCommands")
+    default, admin = [call for call in calls if "language_code" not in call]
     everyone = [command["command"] for command in default["commands"]]
     assert everyone[:3] == ["help", "newteam", "join"]
     assert {"log", "standings", "me", "timezone"} <= set(everyone) and "admin" not in everyone
@@ -717,3 +718,27 @@ async def test_a_button_press_through_the_webhook_is_answered(webhook):
     assert await webhook.post_webhook(press, WEBHOOK_SECRET) == 200
     (answer,) = await webhook.api.wait_for(lambda: webhook.api.answers_to("q-webhook"))
     assert answer["text"] == "No charities are on the ballot yet; the admins will add them."
+
+
+async def test_each_shipped_language_gets_its_own_command_menu(telegram):
+    calls = telegram.api.called("setMyCommands")
+    menus = {
+        (call.get("language_code"), call["scope"]["type"]): {
+            c["command"]: c["description"] for c in call["commands"]
+        }
+        for call in calls
+    }
+    assert {code for code, _ in menus} == {None, "en", "de"}
+    assert menus[("de", "default")]["language"].startswith("zeigt oder wählt die Sprache")
+    assert menus[("en", "default")]["language"].startswith("show or choose the language")
+    assert menus[(None, "default")] == menus[("en", "default")]
+
+
+async def test_a_telegram_user_is_answered_in_their_apps_language(telegram):
+    german = {"id": 1010, "is_bot": False, "first_name": "Greta", "language_code": "de"}
+    reply = await telegram.ask(german, "/admin post")
+    assert "Das können nur die Admins der Challenge." in reply["text"]
+    reply = await telegram.ask(german, "/language en")
+    assert "From now on I answer you in English." in reply["text"]
+    reply = await telegram.ask(german, "/admin post")
+    assert "Only the challenge admins can do that." in reply["text"]

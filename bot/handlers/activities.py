@@ -6,14 +6,16 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot import i18n
 from bot.commands import Delete, Log, SetTimezone, Undo
 from bot.config import Config
 from bot.domain.days import log_day_refusal, resolve_day
 from bot.domain.kinds import ActivityKind
 from bot.handlers import figures
-from bot.handlers.context import Context, caller_zone
-from bot.handlers.posts import season_over
+from bot.handlers.context import Context, caller_zone, reply_language
+from bot.handlers.posts import season_over, season_over_reply
 from bot.handlers.registry import REFUSALS, Who, command
+from bot.i18n import _
 from bot.messages import Incoming
 from bot.replies import Reply, say
 from storage import logbook
@@ -63,22 +65,31 @@ def log_activities(
     for index in set(range(len(requests))) - set(fresh):
         log.info("repeated_delivery", extra={"key": keys[index]})
     replies: list[list[Reply]] = [[] for _ in requests]
-    over = season_over(SeasonStore(session, season_id, now)) if fresh else None
-    if over is not None:
+    over = fresh and season_over(SeasonStore(session, season_id, now)) is not None
+    if over:
         for index in fresh:
-            replies[index] = [over]
+            incoming = requests[index][0]
+            with i18n.using(reply_language(stored_language(stored, incoming), incoming, config)):
+                replies[index] = [season_over_reply()]
         return replies
     callers = _callers(session, season_id, [requests[i][0] for i in fresh], stored, since, now)
+    languages = {
+        index: reply_language(stored_language(callers, incoming), incoming, config)
+        for index in fresh
+        for incoming in [requests[index][0]]
+    }
     candidates: list[_Accepted] = []
     for index in fresh:
         incoming, command = requests[index]
         caller = callers.found[(incoming.platform, incoming.user_id)]
         team_id = caller.team_id
         if team_id is None:
-            replies[index] = [REFUSALS[Who.MEMBERS]]
+            with i18n.using(languages[index]):
+                replies[index] = [REFUSALS[Who.MEMBERS]]
             continue
         today = now.astimezone(caller_zone(caller.timezone, incoming, config)).date()
-        day_or_refusal = _log_day(config, command, today)
+        with i18n.using(languages[index]):
+            day_or_refusal = _log_day(config, command, today)
         if isinstance(day_or_refusal, Reply):
             replies[index] = [day_or_refusal]
         else:
@@ -87,7 +98,8 @@ def log_activities(
     already = callers.recent_m
     accepted = []
     for candidate, day_key in zip(candidates, day_keys, strict=True):
-        refusal = _over_limit(config, candidate.command, already.get(day_key, 0))
+        with i18n.using(languages[candidate.index]):
+            refusal = _over_limit(config, candidate.command, already.get(day_key, 0))
         if refusal is not None:
             replies[candidate.index] = [refusal]
         else:
@@ -110,19 +122,28 @@ def log_activities(
         now,
     )
     for item, stored in zip(accepted, recorded, strict=True):
-        lines = [
-            f"Logged #{stored.activity_id}: "
-            f"{_describe(item.command.distance_m, item.command.kind, item.day)}."
-        ]
-        if item.command.unit_assumed:
-            lines.append("No unit given, so I read it as km.")
-        lines += standing_lines(
-            (stored.personal_total_m, stored.person_rank),
-            (item.caller.team_name or "", stored.team_total_m, stored.team_rank),
-            stored.team_count,
-        )
-        replies[item.index] = [say(*lines)]
+        with i18n.using(languages[item.index]):
+            replies[item.index] = [_logged(item, stored)]
     return replies
+
+
+def stored_language(callers: logbook.Callers, incoming: Incoming) -> str | None:
+    caller = callers.found.get((incoming.platform, incoming.user_id))
+    return None if caller is None else caller.language
+
+
+def _logged(item: _Accepted, stored: logbook.Recorded) -> Reply:
+    """What a log that was written says."""
+    described = _describe(item.command.distance_m, item.command.kind, item.day)
+    lines = [_("Logged #{id}: {activity}.").format(id=stored.activity_id, activity=described)]
+    if item.command.unit_assumed:
+        lines.append(_("No unit given, so I read it as km."))
+    lines += standing_lines(
+        (stored.personal_total_m, stored.person_rank),
+        (item.caller.team_name or "", stored.team_total_m, stored.team_rank),
+        stored.team_count,
+    )
+    return say(*lines)
 
 
 def _callers(

@@ -7,6 +7,7 @@ from bot.handlers import (
     activities,
     admin,
     guide,
+    language,
     photos,
     posts,
     privacy,
@@ -15,10 +16,13 @@ from bot.handlers import (
     vote,
 )
 from bot.handlers.registry import Declaration, Who, arrange
+from bot.i18n import _
 from bot.vocabulary import COMMAND_WORDS
 
 # In the order `help` and the menus list them.
-DECLARATIONS = arrange([guide, teams, activities, standings, admin, posts, vote, photos, privacy])
+DECLARATIONS = arrange(
+    [guide, teams, activities, standings, admin, posts, vote, photos, privacy, language]
+)
 _BY_COMMAND: dict[type[Command], Declaration] = {d.command: d for d in DECLARATIONS}
 GRAMMAR = Grammar(
     usage
@@ -49,9 +53,11 @@ def menu(*who: Who) -> list[tuple[str, str]]:
 def _describe(word: str, declared: list[Declaration]) -> str:
     if len(declared) == 1 and declared[0].english == word:
         (only,) = declared
-        return f"{only.help}, e.g. /{only.example}" if only.takes_arguments else only.help
+        if not only.takes_arguments:
+            return _(only.help)
+        return _("{help}, e.g. /{example}").format(help=_(only.help), example=only.example)
     tools = ", ".join(d.syntax.removeprefix(f"{word} ") for d in declared)
-    return f"{word} tools: {tools}"
+    return _("{word} tools: {tools}").format(word=word, tools=tools)
 
 
 def only_for_admins(words: str) -> bool:

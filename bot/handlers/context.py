@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot import i18n
 from bot.config import Config
 from bot.domain.public_names import Named, public_name
 from bot.handlers.registry import Caller
@@ -53,6 +54,11 @@ class Context:
             return self.participant.display_name
         return public_name(person, self.config.privacy.names)
 
+    @cached_property
+    def language(self) -> str:
+        """The language the caller reads: see `reply_language`."""
+        return reply_language(self.participant.language, self.incoming, self.config)
+
     @property
     def zone(self) -> ZoneInfo:
         return caller_zone(self.participant.timezone, self.incoming, self.config)
@@ -60,6 +66,15 @@ class Context:
     @property
     def today(self) -> date:
         return self.now.astimezone(self.zone).date()
+
+
+def reply_language(own_setting: str | None, incoming: Incoming, config: Config) -> str:
+    """The caller's own choice (`language`), else the shipped language nearest to what the
+    platform says, else `[languages] default`."""
+    shipped = config.languages.shipped
+    if own_setting in shipped:
+        return own_setting
+    return i18n.nearest(incoming.language, shipped) or config.languages.default
 
 
 def caller_zone(own_setting: str | None, incoming: Incoming, config: Config) -> ZoneInfo:

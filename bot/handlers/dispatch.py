@@ -19,7 +19,7 @@ from bot import i18n, metrics
 from bot.config import Config
 from bot.handlers import activities, catalogue
 from bot.handlers.batching import Batcher, NoTurn
-from bot.handlers.context import Context
+from bot.handlers.context import Context, reply_language
 from bot.handlers.registry import REFUSALS, Declaration, Who
 from bot.i18n import N_, _
 from bot.messages import FileElsewhere, FileNotFetched, Incoming
@@ -98,8 +98,19 @@ class Dispatcher:
         on its own in a worker thread. Always replies: a command without a turn by its
         deadline, or meeting an unreachable database, is "busy"."""
         started = time.perf_counter()
-        command = catalogue.parse(incoming.text)
+        # The language the platform tells; the caller's own choice is read with their data.
+        language = reply_language(None, incoming, self.config)
+        command = catalogue.parse(incoming.text, language)
         kind = _kind(command)
+        with i18n.using(language):
+            replies = await self._answer(incoming, command, kind)
+        metrics.COMMANDS.labels(kind, _outcome(command, replies)).inc()
+        metrics.COMMAND_SECONDS.labels(kind).observe(time.perf_counter() - started)
+        return replies
+
+    async def _answer(
+        self, incoming: Incoming, command: c.Command | c.ParseError, kind: str
+    ) -> list[Reply]:
         try:
             incoming = await _with_file(incoming, command)
             if not isinstance(command, c.ParseError) and catalogue.declaration_of(command).batched:
@@ -124,8 +135,6 @@ class Dispatcher:
         except Exception:
             log.exception("command_failed", extra={"kind": kind})
             replies = [say(_(SORRY))]
-        metrics.COMMANDS.labels(kind, _outcome(command, replies)).inc()
-        metrics.COMMAND_SECONDS.labels(kind).observe(time.perf_counter() - started)
         return replies
 
     def _log_writer_here(self) -> "_LogWriter":
@@ -166,6 +175,11 @@ class Dispatcher:
     def _handle_parsed(self, incoming: Incoming, command: c.Command | c.ParseError) -> list[Reply]:
         admin = self.is_admin(incoming.platform, incoming.user_id)
         if isinstance(command, c.ParseError):
+            language = self._chosen_language(incoming)
+            if language != i18n.language():
+                # Read again as its reader reads: a word may mean something else to them.
+                with i18n.using(language):
+                    return self._handle_parsed(incoming, catalogue.parse(incoming.text, language))
             if catalogue.only_for_admins(command.under) and not admin:
                 # `help` hides the admin commands from others; a mistake must not list them.
                 return [REFUSALS[Who.ADMINS]]
@@ -173,8 +187,21 @@ class Dispatcher:
         declaration = catalogue.declaration_of(command)
         if declaration.who is Who.ADMINS and not admin:
             # Refused before anything is stored: an admin command from others has no effect.
-            return [REFUSALS[Who.ADMINS]]
+            with i18n.using(self._chosen_language(incoming)):
+                return [REFUSALS[Who.ADMINS]]
         return self._guarded(incoming, lambda: self._run(incoming, declaration, command, admin))
+
+    def _chosen_language(self, incoming: Incoming) -> str:
+        """The language of someone refused before their data is read: their own choice, or
+        the platform's when the database cannot say."""
+        try:
+            with transaction(self.read_sessions) as session:
+                chosen = repo.chosen_language(session, incoming.platform, incoming.user_id)
+        except Exception as error:
+            if not database_away(error):
+                raise
+            chosen = None
+        return reply_language(chosen, incoming, self.config)
 
     def log_many(
         self,
@@ -276,10 +303,15 @@ class Dispatcher:
             now=now,
             is_admin=admin,
         )
-        refusal = declaration.refusal(context.caller)
-        if refusal is not None:
-            return [refusal]
-        result = declaration.handler(context, command)
+        if context.language != i18n.language():
+            # The caller's own choice differs from the platform's: read as they read.
+            again = catalogue.parse(incoming.text, context.language)
+            command = again if type(again) is type(command) else command
+        with i18n.using(context.language):
+            refusal = declaration.refusal(context.caller)
+            if refusal is not None:
+                return [refusal]
+            result = declaration.handler(context, command)
         return result if isinstance(result, list) else [result]
 
 

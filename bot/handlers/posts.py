@@ -22,6 +22,7 @@ from bot.handlers.standings import (
     season_so_far,
     shown_rank,
 )
+from bot.i18n import _
 from bot.replies import (
     Button,
     Buttons,
@@ -206,9 +207,15 @@ def season_over(store: SeasonStore) -> Reply | None:
     """Why logs can no longer change, once the final report has gone out; else None."""
     if store.post_claimed_at(final_report_key(store.season_id)) is None:
         return None
+    return season_over_reply()
+
+
+def season_over_reply() -> Reply:
     return say(
-        "The challenge is over: the final report has gone out, so logs can no longer be "
-        "added or removed.",
+        _(
+            "The challenge is over: the final report has gone out, so logs can no longer be "
+            "added or removed."
+        ),
         example="totals",
     )
 

@@ -145,6 +145,7 @@ def my_data_document(data: PersonalData, now: datetime) -> dict[str, Any]:
             "id": me.id,
             "display_name": me.display_name,
             "time_zone": me.timezone,
+            "language": me.language,
             "hidden": me.hidden,
             "first_seen": _moment(me.created_at),
         },

@@ -99,6 +99,7 @@ BOLT_LOG.setLevel(logging.WARNING)
 class SlackPerson:
     display_name: str | None
     timezone: str | None
+    locale: str | None = None  # "de-DE", when users.info is asked with include_locale
 
 
 UNKNOWN_PERSON = SlackPerson(None, None)
@@ -389,6 +390,7 @@ class SlackAdapter:
             delivery_id=delivery_id,
             display_name=person.display_name,
             timezone=person.timezone,
+            language=person.locale,
             file=file,
         )
 
@@ -409,11 +411,11 @@ class SlackAdapter:
     async def _look_up(self, user_id: str) -> None:
         """One users.info call into the cache; a failure leaves the cache to the next command."""
         try:
-            response = await self.client.users_info(user=user_id)
+            response = await self.client.users_info(user=user_id, include_locale=True)
             user = response["user"]
             profile = user.get("profile") or {}
             name = profile.get("display_name") or profile.get("real_name") or user.get("name")
-            self.people[user_id] = SlackPerson(name or None, user.get("tz"))
+            self.people[user_id] = SlackPerson(name or None, user.get("tz"), user.get("locale"))
         except Exception as error:
             log.warning(
                 "slack_users_info_failed", extra={"user": user_id, "reason": _error_code(error)}

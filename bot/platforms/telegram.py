@@ -49,6 +49,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import i18n
 from bot.background import Background
 from bot.config import Config, ConfigError
 from bot.domain.images import MAX_BYTES
@@ -225,17 +226,26 @@ class TelegramAdapter:
         return self.application.bot.username
 
     async def _register_commands(self) -> None:
-        """The employees' menu for everyone; each admin's private chat also gets `admin`."""
-        everyone = bot_commands(Who.EVERYONE, Who.MEMBERS)
-        await self._set_commands(everyone, BotCommandScopeDefault())
-        admins = bot_commands(*Who)
-        for admin_id in sorted(self.config.admins.telegram):
-            await self._set_commands(admins, BotCommandScopeChat(admin_id))
+        """The employees' menu for everyone; each admin's private chat also gets `admin`. One
+        menu per shipped language, for the people whose Telegram is set to it, and the
+        default language's for everyone else."""
+        languages = self.config.languages
+        for code in (None, *languages.shipped):
+            with i18n.using(code or languages.default):
+                everyone = bot_commands(Who.EVERYONE, Who.MEMBERS)
+                admins = bot_commands(*Who)
+            await self._set_commands(everyone, BotCommandScopeDefault(), code)
+            for admin_id in sorted(self.config.admins.telegram):
+                await self._set_commands(admins, BotCommandScopeChat(admin_id), code)
 
-    async def _set_commands(self, commands: list[BotCommand], scope: BotCommandScope) -> None:
+    async def _set_commands(
+        self, commands: list[BotCommand], scope: BotCommandScope, language: str | None
+    ) -> None:
         # A menu that cannot be set (an admin who never opened the bot) must not stop start-up.
         try:
-            await self.application.bot.set_my_commands(commands, scope=scope)
+            await self.application.bot.set_my_commands(
+                commands, scope=scope, language_code=language
+            )
         except TelegramError as error:
             log.warning(
                 "telegram_commands_not_set", extra={"scope": scope.type, "reason": error.message}
@@ -343,6 +353,7 @@ class TelegramAdapter:
             text=text,
             delivery_id=delivery_id,
             display_name=user.full_name or user.username,
+            language=user.language_code,
             file=file,
         )
         return await self.dispatcher.answer(incoming)

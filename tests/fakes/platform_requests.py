@@ -158,7 +158,7 @@ class TelegramRequests:
         """An Update with a text message, in the user's private chat unless `chat` is given."""
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
-            "from": {**user, "language_code": "en"},
+            "from": {"language_code": "en", **user},
             "chat": chat or {"id": user["id"], "first_name": user["first_name"], "type": "private"},
             "date": int(time.time()),
             "text": text,
@@ -178,7 +178,7 @@ class TelegramRequests:
             "update_id": update_id,
             "callback_query": {
                 "id": f"cbq-{update_id}",
-                "from": {**user, "language_code": "en"},
+                "from": {"language_code": "en", **user},
                 "chat_instance": "ci-1",
                 "data": data,
                 "message": {

@@ -137,6 +137,12 @@ class FakeSlackApi:
                         "id": user,
                         "name": user.lower(),
                         "tz": person.get("tz", "Europe/London"),
+                        # Only asked for with include_locale, as on the real API.
+                        **(
+                            {"locale": person.get("locale", "en-US")}
+                            if str(params.get("include_locale")).lower() in ("true", "1")
+                            else {}
+                        ),
                         "profile": {
                             "display_name": person.get("name", ""),
                             "real_name": person.get("real_name", f"Real {user}"),
