@@ -4,12 +4,14 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Connection, Engine, create_engine, event, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -141,10 +143,26 @@ def _turn(lock: threading.Lock) -> Iterator[None]:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration; safe when several instances start at once."""
-    alembic_config = AlembicConfig()
-    alembic_config.set_main_option("script_location", str(MIGRATIONS))
+    alembic_config = _alembic_config()
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(727001)"))
+        # A schema already at the newest revision needs nothing of Alembic's machinery.
+        if MigrationContext.configure(connection).get_current_heads() == (_head(),):
+            return
         alembic_config.attributes["connection"] = connection
         command.upgrade(alembic_config, "head")
+
+
+def _alembic_config() -> AlembicConfig:
+    alembic_config = AlembicConfig()
+    alembic_config.set_main_option("script_location", str(MIGRATIONS))
+    return alembic_config
+
+
+@cache
+def _head() -> str:
+    """The newest revision the migrations folder holds."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None, "the migrations folder holds no revision"
+    return head

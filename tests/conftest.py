@@ -7,6 +7,7 @@ import asyncio
 import gc
 import itertools
 import os
+import shutil
 import threading
 import traceback
 import uuid
@@ -30,6 +31,7 @@ from bot.messages import Incoming
 from bot.render.plain import render
 from bot.replies import Reply
 from bot.startup import open_challenge
+from storage.database import make_engine, migrate
 from storage.models import Activity, Base, Participant, PhotoEntry, Season
 
 POSTGRES_ADMIN = os.environ.get(
@@ -169,10 +171,23 @@ def postgres_database() -> Iterator[str]:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated once for the run; each test starts from a copy of it, as
+    from a database just migrated (tests/test_project.py migrates an empty one)."""
+    path = tmp_path_factory.mktemp("template") / "challenge.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'challenge.db'}"
+        copy = tmp_path / "challenge.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), copy)
+        return f"sqlite:///{copy}"
     url = request.getfixturevalue("postgres_database")
     _empty_postgres(url)
     return url
@@ -185,8 +200,16 @@ def _empty_postgres(url: str) -> None:
     with engine.begin() as connection:
         exists = connection.scalar(text("SELECT to_regclass('public.activity') IS NOT NULL"))
         if exists:
-            tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            # DELETE and a sequence restart take half the time of TRUNCATE on tables this
+            # small, in one round trip.
+            sequences = connection.scalars(
+                text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")
+            ).all()
+            statements = [
+                *(f'DELETE FROM "{t.name}"' for t in reversed(Base.metadata.sorted_tables)),
+                *(f'ALTER SEQUENCE "{name}" RESTART' for name in sequences),
+            ]
+            connection.exec_driver_sql("; ".join(statements))
     engine.dispose()
 
 
