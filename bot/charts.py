@@ -4,6 +4,9 @@ import io
 from functools import cache
 from types import ModuleType
 
+from bot import i18n
+from bot.i18n import _
+
 WIDTH_IN, DPI = 8, 120
 
 
@@ -32,8 +35,9 @@ def team_ranking_png(title: str, teams: list[tuple[str, float]]) -> bytes:
         bars = axes.barh(range(len(kms)), kms, color="#2a9d8f")
         axes.set_yticks(range(len(names)), labels=names, fontsize=13)
         axes.set_title(title, fontsize=15, loc="left")
-        axes.set_xlabel("km", fontsize=12)
-        axes.bar_label(bars, labels=[f"{km:,.1f}" for km in kms], padding=4, fontsize=12)
+        axes.set_xlabel(_("km"), fontsize=12)
+        labels = [i18n.decimal(round(km, 1), "#,##0.0") for km in kms]
+        axes.bar_label(bars, labels=labels, padding=4, fontsize=12)
         axes.spines[["top", "right"]].set_visible(False)
         axes.margins(x=0.15)
         figure.tight_layout()

@@ -5,6 +5,9 @@ Strings in parts are plain text; renderers escape them for their platform, there
 
 from dataclasses import dataclass, field
 
+from bot import i18n
+from bot.i18n import _
+
 
 @dataclass(frozen=True)
 class Heading:
@@ -21,7 +24,7 @@ class Example:
     """A command as the user would type it ("log 12km cycle"); renderers add the prefix."""
 
     command: str
-    label: str = "Example"
+    label: str = field(default_factory=lambda: _("Example"))
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class Chart:
     filename: str
     title: str
     bars: tuple[tuple[str, float], ...]  # (team, km), leader first
+    language: str = field(default_factory=i18n.language)  # of its axis and numbers
 
 
 @dataclass(frozen=True)
@@ -93,9 +97,10 @@ class LedgerPost:
 
     key: str
     kind: str  # "leaderboard" | "final_report"
-    name: str  # as the outcome notice calls it: "today's leaderboard"
+    name: str  # as the outcome notice calls it, in the catalogue's source: "today's leaderboard"
     command: str  # what posts it by hand: "admin post"
     report_to: tuple[tuple[str, str], ...] = ()  # (platform, user id) told how it went
+    language: str = "en"  # of the one told
 
 
 @dataclass(frozen=True)

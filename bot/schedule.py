@@ -19,6 +19,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import i18n
 from bot.background import Background
 from bot.config import Config
 from bot.handlers.dispatch import Clock
@@ -187,9 +188,11 @@ class PostSchedule:
     async def close_vote(self) -> bool:
         """Close the charity vote at `schedule.vote_closes`, if an admin has not already."""
         now = self.clock()
-        replies = await asyncio.to_thread(
-            self._in_transaction, lambda session: close_vote(session, self.season_id, now) or None
-        )
+        with i18n.using(self.config.languages.default):  # an announcement
+            replies = await asyncio.to_thread(
+                self._in_transaction,
+                lambda session: close_vote(session, self.season_id, now) or None,
+            )
         for reply in replies or []:
             await self.outbox.deliver(reply)
         return bool(replies)

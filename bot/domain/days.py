@@ -3,6 +3,9 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot import i18n
+from bot.i18n import _, ngettext
+
 
 @dataclass(frozen=True)
 class RelativeDay:
@@ -57,13 +60,13 @@ def resolve_day(ref: DayRef, today: date) -> date | None:
 
 
 def long_day(day: date) -> str:
-    """`Sat 3 Jul 2021`, the same on every C library (`%-d` is glibc's only)."""
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    """`Sat 3 Jul 2021`, the same on every C library; in German `Sa., 3. Juli 2021`."""
+    return i18n.long_day(day)
 
 
 def short_day(day: date, *, year: bool = False) -> str:
     """`3 Jul`, or `3 Jul 2021` with the year."""
-    return f"{day.day} {day:%b %Y}" if year else f"{day.day} {day:%b}"
+    return i18n.short_day(day, year=year)
 
 
 def log_day_refusal(
@@ -71,16 +74,19 @@ def log_day_refusal(
 ) -> str | None:
     """Why an activity cannot be logged on `day`, or None when it can."""
     if day > today:
-        return f"{long_day(day)} is in the future: log it once you've done it."
+        return _("{day} is in the future: log it once you've done it.").format(day=long_day(day))
     if day < season_start or day > season_end:
-        return (
-            f"{long_day(day)} is outside the challenge, which runs from "
-            f"{short_day(season_start, year=True)} to {short_day(season_end, year=True)}."
+        return _("{day} is outside the challenge, which runs from {start} to {end}.").format(
+            day=long_day(day),
+            start=short_day(season_start, year=True),
+            end=short_day(season_end, year=True),
         )
     if (today - day).days > late_logging_days:
-        days = "1 day" if late_logging_days == 1 else f"{late_logging_days} days"
-        return (
-            f"{long_day(day)} is more than {days} ago, too late to log. "
-            "Ask an admin if it's a genuine mistake."
-        )
+        return ngettext(
+            "{day} is more than {count} day ago, too late to log. "
+            "Ask an admin if it's a genuine mistake.",
+            "{day} is more than {count} days ago, too late to log. "
+            "Ask an admin if it's a genuine mistake.",
+            late_logging_days,
+        ).format(day=long_day(day), count=late_logging_days)
     return None

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
+from bot import i18n
+from bot.i18n import _
+
 MAX_BYTES = 10 * 1024 * 1024
 ACCEPTED = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
@@ -22,14 +25,16 @@ class CheckedImage:
 def check_image(content: bytes) -> CheckedImage | str:
     """The image's type and fingerprint, or why it is refused. The name is never trusted."""
     if len(content) > MAX_BYTES:
-        return f"That file is {len(content) / 1024 / 1024:.1f} MB; photos can be at most 10 MB."
+        return _("That file is {size} MB; photos can be at most 10 MB.").format(
+            size=i18n.decimal(round(len(content) / 1024 / 1024, 1), "#,##0.0")
+        )
     try:
         with Image.open(io.BytesIO(content)) as image:
             kind = image.format
             width, height = image.size
             image.verify()
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        return "That file is not a picture I can read; send a JPEG, PNG or WebP photo."
+        return _("That file is not a picture I can read; send a JPEG, PNG or WebP photo.")
     if kind not in ACCEPTED:
-        return f"That is a {kind} image; send a JPEG, PNG or WebP photo."
+        return _("That is a {kind} image; send a JPEG, PNG or WebP photo.").format(kind=kind)
     return CheckedImage(content, ACCEPTED[kind], hashlib.sha256(content).hexdigest(), width, height)

@@ -5,9 +5,10 @@ reply, post and export that shows someone other than its reader names them throu
 from typing import Literal, Protocol
 
 from bot.domain.names import graphemes
+from bot.i18n import N_, _
 
-HIDDEN = "hidden participant"
-FORMER = "a former participant"
+HIDDEN = N_("hidden participant")
+FORMER = N_("a former participant")
 
 NameStyle = Literal["full", "first_initial"]
 
@@ -28,9 +29,9 @@ class Named(Protocol):
 def public_name(person: Named, style: NameStyle) -> str:
     """What others see of `person`'s name."""
     if person.forgotten:
-        return FORMER
+        return _(FORMER)
     if person.hidden:
-        return HIDDEN
+        return _(HIDDEN)
     return first_initial(person.display_name) if style == "first_initial" else person.display_name
 
 

@@ -15,7 +15,7 @@ from bot.handlers import figures
 from bot.handlers.context import Context, caller_zone, reply_language
 from bot.handlers.posts import season_over, season_over_reply
 from bot.handlers.registry import REFUSALS, Who, command
-from bot.i18n import _
+from bot.i18n import N_, _, ngettext
 from bot.messages import Incoming
 from bot.replies import Reply, say
 from storage import logbook
@@ -28,7 +28,11 @@ log = logging.getLogger(__name__)
 
 LogRequest = tuple[Incoming, Log]
 
-_DOING = {ActivityKind.RUN: "running", ActivityKind.WALK: "walking", ActivityKind.CYCLE: "cycling"}
+_OVER_LIMIT = {
+    ActivityKind.RUN: N_("That's more than the daily limit of {limit} for running."),
+    ActivityKind.WALK: N_("That's more than the daily limit of {limit} for walking."),
+    ActivityKind.CYCLE: N_("That's more than the daily limit of {limit} for cycling."),
+}
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class _Accepted:
 @command(
     Log,
     "log DISTANCE ACTIVITY [DAY]",
-    help="record a run, walk or ride",
+    help=N_("record a run, walk or ride"),
     example="log 12km cycle",
     who=Who.MEMBERS,
     writes=True,
@@ -187,7 +191,7 @@ def _log_day(config: Config, command: Log, today: date) -> date | Reply:
     today_example = f"log {command.distance_m / 1000:g} km {command.kind}"
     day = resolve_day(command.day, today)
     if day is None:
-        return say("That day doesn't exist in a recent year.", example=today_example)
+        return say(_("That day doesn't exist in a recent year."), example=today_example)
     season = config.season
     refusal = log_day_refusal(day, today, season.start, season.end, season.late_logging_days)
     if refusal is not None:
@@ -199,18 +203,17 @@ def _over_limit(config: Config, command: Log, already_m: int) -> Reply | None:
     limit_m = config.limits.max_metres(command.kind)
     if already_m + command.distance_m <= limit_m:
         return None
-    already = f" You already have {figures.km(already_m)} that day." if already_m else ""
-    return say(
-        f"That's more than the daily limit of {figures.km(limit_m)} for "
-        f"{_DOING[command.kind]}.{already} If it's a typo, log the right distance.",
-        example=f"log 12km {command.kind}",
-    )
+    lines = [_(_OVER_LIMIT[ActivityKind(command.kind)]).format(limit=figures.km(limit_m))]
+    if already_m:
+        lines.append(_("You already have {km} that day.").format(km=figures.km(already_m)))
+    lines.append(_("If it's a typo, log the right distance."))
+    return say(" ".join(lines), example=f"log 12km {command.kind}")
 
 
 @command(
     Undo,
     "undo",
-    help="remove your latest log",
+    help=N_("remove your latest log"),
     example="undo",
     who=Who.MEMBERS,
     writes=True,
@@ -221,14 +224,14 @@ def undo_last(ctx: Context, _command: Undo) -> Reply:
     ctx.store.lock_caller()
     activity = ctx.store.my_latest_activity()
     if activity is None:
-        return say("You have nothing logged to undo.", example="log 5km run")
+        return say(_("You have nothing logged to undo."), example="log 5km run")
     return _remove_own(ctx, activity)
 
 
 @command(
     Delete,
     "delete ID",
-    help="remove one of your logs",
+    help=N_("remove one of your logs"),
     example="delete 42",
     who=Who.MEMBERS,
     writes=True,
@@ -240,25 +243,31 @@ def delete_activity(ctx: Context, command: Delete) -> Reply:
     activity = ctx.store.activity(command.activity_id)
     if activity is None or activity.participant_id != ctx.participant.id:
         return say(
-            f"You have no log #{command.activity_id}. The reply to each log shows its number.",
+            _("You have no log #{id}. The reply to each log shows its number.").format(
+                id=command.activity_id
+            ),
             example="undo",
         )
     if activity.deleted_at is not None:
-        return say(f"#{activity.id} was already removed.", example="undo")
+        return say(_("#{id} was already removed.").format(id=activity.id), example="undo")
     return _remove_own(ctx, activity)
 
 
 @command(
     SetTimezone,
     "timezone ZONE",
-    help="set what 'today' means for you",
+    help=N_("set what 'today' means for you"),
     example="timezone Europe/Helsinki",
     who=Who.EVERYONE,
     writes=True,
 )
 def set_timezone(ctx: Context, command: SetTimezone) -> Reply:
     ctx.participant.timezone = command.zone
-    return say(f"Your time zone is now {command.zone}; today for you is {figures.day(ctx.today)}.")
+    return say(
+        _("Your time zone is now {zone}; today for you is {day}.").format(
+            zone=command.zone, day=figures.day(ctx.today)
+        )
+    )
 
 
 def _remove_own(ctx: Context, activity: Activity) -> Reply:
@@ -273,11 +282,13 @@ def _remove_own(ctx: Context, activity: Activity) -> Reply:
         (team.name, team.total_m, ranks.of_team[team.total_m]) if team is not None else None,
         ranks.team_count,
     )
-    return say(f"Removed #{activity.id}: {removed}.", *lines)
+    return say(_("Removed #{id}: {activity}.").format(id=activity.id, activity=removed), *lines)
 
 
 def _describe(distance_m: int, kind: str, day: date) -> str:
-    return f"{figures.km(distance_m)} {ActivityKind(kind)} on {figures.day(day)}"
+    return _("{km} {kind} on {day}").format(
+        km=figures.km(distance_m), kind=figures.kind(kind), day=figures.day(day)
+    )
 
 
 def standing_lines(
@@ -287,16 +298,21 @@ def standing_lines(
     on nothing logged."""
     total_m, rank = person
     lines = [
-        f"You: {figures.km(total_m)} this season, rank {rank}."
+        _("You: {km} this season, rank {rank}.").format(km=figures.km(total_m), rank=rank)
         if total_m
-        else "You: nothing logged this season."
+        else _("You: nothing logged this season.")
     ]
     if team is not None:
         name, team_m, team_rank = team
         lines.append(
-            f"{name}: {figures.km(team_m)}, rank {team_rank} of "
-            f"{figures.count(team_count, 'team')}."
+            ngettext(
+                "{team}: {km}, rank {rank} of {count} team.",
+                "{team}: {km}, rank {rank} of {count} teams.",
+                team_count,
+            ).format(
+                team=name, km=figures.km(team_m), rank=team_rank, count=figures.number(team_count)
+            )
             if team_m
-            else f"{name}: nothing logged yet."
+            else _("{team}: nothing logged yet.").format(team=name)
         )
     return lines

@@ -5,14 +5,17 @@ import io
 
 from sqlalchemy.orm import Session
 
+from bot import i18n
 from bot.commands import AdminAnnounce, AdminExport, AdminRemove
 from bot.domain.public_names import NameStyle, public_name
 from bot.handlers import figures
 from bot.handlers.context import Context
 from bot.handlers.posts import season_over
 from bot.handlers.registry import Who, command
+from bot.i18n import N_, _, ngettext
 from bot.replies import Attachment, Reply, Text, ToAnnouncementChats, ToParticipant, say
 from storage import repository as repo
+from storage.models import Activity
 
 EXPORT_COLUMNS = (
     "id",
@@ -31,7 +34,7 @@ EXPORT_COLUMNS = (
 @command(
     AdminRemove,
     "admin remove ID REASON",
-    help="remove a bogus log; its owner is told",
+    help=N_("remove a bogus log; its owner is told"),
     example="admin remove 42 duplicate",
     who=Who.ADMINS,
     writes=True,
@@ -41,36 +44,55 @@ def remove_log(ctx: Context, command: AdminRemove) -> list[Reply]:
         return [over]
     activity = ctx.store.activity(command.activity_id)
     if activity is None:
-        return [say(f"There is no log #{command.activity_id} this season.", example="admin export")]
+        return [
+            say(
+                _("There is no log #{id} this season.").format(id=command.activity_id),
+                example="admin export",
+            )
+        ]
     if activity.deleted_at is not None:
         return [
             say(
-                f"#{activity.id} was already removed ({activity.delete_reason}).",
+                _("#{id} was already removed ({reason}).").format(
+                    id=activity.id, reason=activity.delete_reason
+                ),
                 example="admin export",
             )
         ]
     ctx.store.lock_participant(activity.participant_id)
     ctx.store.remove_activity(activity, command.reason)
-    what = (
-        f"#{activity.id}: {figures.km(activity.distance_m)} {activity.kind} "
-        f"on {figures.day(activity.day)}"
-    )
-    ctx.store.audit("remove", f"{what}; {command.reason}")
+    with i18n.using(i18n.SOURCE):  # the audit trail is in one language
+        ctx.store.audit("remove", f"{_removed_log(activity)}; {command.reason}")
     owner = ctx.store.participant(activity.participant_id)
     owner_name = ctx.name_of(owner, owner.id) if owner else "?"
+    removed = say(
+        _("Removed {log}, logged by {name}. Reason: {reason}.").format(
+            log=_removed_log(activity), name=owner_name, reason=command.reason
+        )
+    )
+    with i18n.using(ctx.language_of(owner)):
+        told = _("An admin removed your log {log}. Reason: {reason}.").format(
+            log=_removed_log(activity), reason=command.reason
+        )
     return [
-        say(f"Removed {what}, logged by {owner_name}. Reason: {command.reason}."),
-        Reply(
-            (Text(f"An admin removed your log {what}. Reason: {command.reason}."),),
-            ToParticipant(ctx.store.accounts_of(activity.participant_id)),
-        ),
+        removed,
+        Reply((Text(told),), ToParticipant(ctx.store.accounts_of(activity.participant_id))),
     ]
+
+
+def _removed_log(activity: Activity) -> str:
+    return _("#{id}: {km} {kind} on {day}").format(
+        id=activity.id,
+        km=figures.km(activity.distance_m),
+        kind=figures.kind(activity.kind),
+        day=figures.day(activity.day),
+    )
 
 
 @command(
     AdminAnnounce,
     "admin announce TEXT",
-    help="post to every announcement chat",
+    help=N_("post to every announcement chat"),
     example="admin announce Last week!",
     who=Who.ADMINS,
     writes=True,
@@ -79,14 +101,20 @@ def announce(ctx: Context, command: AdminAnnounce) -> list[Reply]:
     ctx.store.audit("announce", command.text)
     return [
         Reply((Text(command.text),), ToAnnouncementChats()),
-        say(f"Announced to {figures.count(len(ctx.config.announce), 'announcement chat')}."),
+        say(
+            ngettext(
+                "Announced to {count} announcement chat.",
+                "Announced to {count} announcement chats.",
+                len(ctx.config.announce),
+            ).format(count=figures.number(len(ctx.config.announce)))
+        ),
     ]
 
 
 @command(
     AdminExport,
     "admin export",
-    help="all activities as a CSV file",
+    help=N_("all activities as a CSV file"),
     example="admin export",
     who=Who.ADMINS,
     writes=True,
@@ -97,7 +125,7 @@ def export_activities(ctx: Context, _command: AdminExport) -> Reply:
     filename = f"activities-{ctx.now.astimezone(ctx.config.season.timezone):%Y-%m-%d-%H%M%S}.csv"
     return Reply(
         (
-            Text("Every activity of the season, removed ones included."),
+            Text(_("Every activity of the season, removed ones included.")),
             Attachment(filename, content, "text/csv"),
         )
     )

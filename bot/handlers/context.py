@@ -59,6 +59,12 @@ class Context:
         """The language the caller reads: see `reply_language`."""
         return reply_language(self.participant.language, self.incoming, self.config)
 
+    def language_of(self, person: Participant | None) -> str:
+        """The language someone else reads a message to them in: their own choice, else the
+        default (their platform's is known only when they write)."""
+        own = person.language if person is not None else None
+        return own if own in self.config.languages.shipped else self.config.languages.default
+
     @property
     def zone(self) -> ZoneInfo:
         return caller_zone(self.participant.timezone, self.incoming, self.config)

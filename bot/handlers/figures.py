@@ -3,20 +3,27 @@
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel.numbers import format_percent
+
+from bot import i18n
 from bot.domain.days import long_day
+from bot.domain.kinds import ActivityKind
+from bot.i18n import N_, _
 
 EARTH_CIRCUMFERENCE_KM = Decimal(40075)
+_KINDS = {
+    ActivityKind.RUN: N_("run"),
+    ActivityKind.WALK: N_("walk"),
+    ActivityKind.CYCLE: N_("cycle"),
+}
 
 
 def km(metres: int) -> str:
     """One rule everywhere: under 1 km in metres (`500 m`), else km to one decimal, a whole
-    number without it (`12 km`, `12.5 km`, `264,497 km`)."""
+    number without it (`12 km`, `12.5 km`, `264,497 km`; in German `12,5 km`)."""
     if 0 < abs(metres) < 1000:
-        return f"{metres:,} m"
-    tenths = _tenths(metres)
-    whole, tenth = divmod(abs(tenths), 10)
-    sign = "-" if tenths < 0 else ""
-    return f"{sign}{whole:,}.{tenth} km" if tenth else f"{sign}{whole:,} km"
+        return f"{i18n.decimal(metres)} m"
+    return f"{i18n.decimal(Decimal(_tenths(metres)) / 10, '#,##0.#')} km"
 
 
 def km_number(metres: int) -> str:
@@ -26,8 +33,7 @@ def km_number(metres: int) -> str:
 
 def km_tenths(tenths: int) -> str:
     """Tenths of a km for a table column: `94.2`."""
-    whole, tenth = divmod(abs(tenths), 10)
-    return f"{'-' if tenths < 0 else ''}{whole:,}.{tenth}"
+    return i18n.decimal(Decimal(tenths) / 10, "#,##0.0")
 
 
 def tenths_adding_up(parts_m: list[int]) -> list[int]:
@@ -49,7 +55,17 @@ def _tenths(metres: int) -> int:
 
 
 def money(amount: Decimal, currency: str) -> str:
-    return f"{currency} {amount:,}"
+    return i18n.money(amount, currency)
+
+
+def kind(value: str) -> str:
+    """An activity's kind as the reader says it: `run`, in German `Lauf`."""
+    return _(_KINDS[ActivityKind(value)])
+
+
+def number(value: int) -> str:
+    """A count with the locale's grouping: `1,500`, in German `1.500`."""
+    return i18n.decimal(value)
 
 
 def day(value: date) -> str:
@@ -60,25 +76,28 @@ def around_the_earth(metres: int) -> str:
     """`6.6 times around the Earth`, or `3% of the way around the Earth`; "" for nothing."""
     laps = Decimal(metres) / 1000 / EARTH_CIRCUMFERENCE_KM
     if laps >= 1:
-        return f"{laps.quantize(Decimal('0.1'), ROUND_HALF_UP)} times around the Earth"
+        laps = laps.quantize(Decimal("0.1"), ROUND_HALF_UP)
+        return _("{laps} times around the Earth").format(laps=i18n.decimal(laps, "#,##0.0"))
     percent = (laps * 100).quantize(Decimal(1), ROUND_HALF_UP)
-    return f"{percent}% of the way around the Earth" if percent else ""
+    if not percent:
+        return ""
+    return _("{percent} of the way around the Earth").format(percent=_percent(percent))
 
 
 def share(part: int, whole: int) -> str:
     if whole <= 0:
-        return "0%"
+        return _percent(Decimal(0))
     percent = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("1"), ROUND_HALF_UP)
-    return f"{percent}%"
+    return _percent(percent)
 
 
-def count(number: int, noun: str, plural: str = "") -> str:
-    """`1 team`, `2 teams`, `1,500 participants`, `3 charities` (given its plural)."""
-    return f"{number:,} {noun}" if number == 1 else f"{number:,} {plural or noun + 's'}"
+def _percent(percent: Decimal) -> str:
+    """`12%`; in German `12 %`."""
+    return format_percent(percent / 100, locale=i18n.language())
 
 
 def size(size_bytes: int) -> str:
     """`812 KB`, `2.4 MB`: a file's size, never `0 KB`."""
     if size_bytes < 1024 * 1024:
-        return f"{max(1, round(size_bytes / 1024)):,} KB"
-    return f"{size_bytes / (1024 * 1024):.1f} MB"
+        return f"{i18n.decimal(max(1, round(size_bytes / 1024)))} KB"
+    return f"{i18n.decimal(Decimal(size_bytes) / (1024 * 1024), '#,##0.0')} MB"

@@ -1,5 +1,6 @@
 """The photo competition: entries with a title, the caller's list, the admins' pick."""
 
+from bot import i18n
 from bot.commands import AdminPhotosList, AdminPhotosWinner, Photo, Photos
 from bot.config import Config
 from bot.domain.images import MAX_BYTES, CheckedImage, check_image
@@ -7,6 +8,7 @@ from bot.domain.public_names import FORMER, public_name
 from bot.handlers import figures
 from bot.handlers.context import Context
 from bot.handlers.registry import Who, command
+from bot.i18n import N_, _, ngettext
 from bot.replies import Attachment, Heading, Reply, Table, Text, ToAnnouncementChats, say
 from storage import media
 from storage.models import PhotoEntry
@@ -18,7 +20,7 @@ EXAMPLE = "photo Sunrise over the Taff"
 @command(
     Photo,
     "photo [TITLE]",
-    help="with a picture: enter the photo competition",
+    help=N_("with a picture: enter the photo competition"),
     example="photo Sunrise over the Taff",
     who=Who.MEMBERS,
     writes=True,
@@ -27,33 +29,43 @@ EXAMPLE = "photo Sunrise over the Taff"
 def enter_photo(ctx: Context, command: Photo) -> Reply:
     image = ctx.incoming.image
     if image is None:
-        return say("Send the photo itself, with the command as its caption.", example=EXAMPLE)
+        return say(_("Send the photo itself, with the command as its caption."), example=EXAMPLE)
     if image.content is None or image.declared_size > MAX_BYTES:
-        return say("That photo is over 10 MB; send a smaller one.", example=EXAMPLE)
+        return say(_("That photo is over 10 MB; send a smaller one."), example=EXAMPLE)
     if ctx.store.outcome().photo_id is not None:
-        return say("The photo competition is over: the winner has been chosen.", example="photos")
+        return say(
+            _("The photo competition is over: the winner has been chosen."), example="photos"
+        )
     checked = check_image(image.content)
     if isinstance(checked, str):
         return say(checked, example=EXAMPLE)
     ctx.store.lock_caller()
     entries = ctx.store.my_photos()
     if any(entry.sha256 == checked.sha256 for entry in entries):
-        return say("You already entered this photo.", example="photos")
+        return say(_("You already entered this photo."), example="photos")
     limit = ctx.config.photos.max_per_person
     if len(entries) >= limit:
-        return say(f"You have entered {limit} photos, the most allowed.", example="photos")
+        return say(
+            ngettext(
+                "You have entered {count} photo, the most allowed.",
+                "You have entered {count} photos, the most allowed.",
+                limit,
+            ).format(count=limit),
+            example="photos",
+        )
     entry = _enter(ctx, checked, command.title)
-    title = f" {entry.title}" if entry.title else ""
-    return say(
-        f"Entered photo #{entry.id}{title} in the competition "
-        f"({len(entries) + 1} of {limit}). Good luck!"
-    )
+    if entry.title:
+        entered = _("Entered photo #{id} {title} in the competition ({number} of {limit}).")
+    else:
+        entered = _("Entered photo #{id} in the competition ({number} of {limit}).")
+    shown = entered.format(id=entry.id, title=entry.title, number=len(entries) + 1, limit=limit)
+    return say(" ".join((shown, _("Good luck!"))))
 
 
 @command(
     Photos,
     "photos",
-    help="your photo entries",
+    help=N_("your photo entries"),
     example="photos",
     who=Who.MEMBERS,
     writes=False,
@@ -61,18 +73,23 @@ def enter_photo(ctx: Context, command: Photo) -> Reply:
 def list_own(ctx: Context, _command: Photos) -> Reply:
     entries = ctx.store.my_photos()
     if not entries:
-        return say("You have not entered any photos yet.", example=EXAMPLE)
+        return say(_("You have not entered any photos yet."), example=EXAMPLE)
     rows = tuple(
-        (f"#{e.id}", e.title or "(no title)", figures.day(e.created_at.astimezone(ctx.zone).date()))
+        (
+            f"#{e.id}",
+            e.title or _("(no title)"),
+            figures.day(e.created_at.astimezone(ctx.zone).date()),
+        )
         for e in entries
     )
-    return Reply((Heading("Your photo entries"), Table(("id", "title", "entered"), rows)))
+    header = (_("id"), _("title"), _("entered"))
+    return Reply((Heading(_("Your photo entries")), Table(header, rows)))
 
 
 @command(
     AdminPhotosList,
     "admin photos list",
-    help="every photo entry with its id",
+    help=N_("every photo entry with its id"),
     example="admin photos list",
     who=Who.ADMINS,
     writes=False,
@@ -80,21 +97,29 @@ def list_own(ctx: Context, _command: Photos) -> Reply:
 def list_all(ctx: Context, _command: AdminPhotosList) -> Reply:
     rows = ctx.store.photo_entries()
     if not rows:
-        return say("No photos have been entered yet.", example="admin announce Send your photos!")
+        return say(
+            _("No photos have been entered yet."), example="admin announce Send your photos!"
+        )
     table = tuple(
         (
             str(entry.id),
             ctx.name_of(author, author.id),
-            entry.title or "(no title)",
+            entry.title or _("(no title)"),
             figures.size(entry.size_bytes),
         )
         for entry, author in rows
     )
     return Reply(
         (
-            Heading(f"{len(rows)} photo entries"),
-            Table(("id", "by", "title", "size"), table, right_aligned=frozenset({0, 3})),
-            Text("Pick the winner with admin photos winner ID."),
+            Heading(
+                ngettext("{count} photo entry", "{count} photo entries", len(rows)).format(
+                    count=figures.number(len(rows))
+                )
+            ),
+            Table(
+                (_("id"), _("by"), _("title"), _("size")), table, right_aligned=frozenset({0, 3})
+            ),
+            Text(_("Pick the winner with admin photos winner ID.")),
         )
     )
 
@@ -102,7 +127,7 @@ def list_all(ctx: Context, _command: AdminPhotosList) -> Reply:
 @command(
     AdminPhotosWinner,
     "admin photos winner ID",
-    help="announce the winning photo everywhere",
+    help=N_("announce the winning photo everywhere"),
     example="admin photos winner 7",
     who=Who.ADMINS,
     writes=True,
@@ -112,29 +137,41 @@ def choose_winner(ctx: Context, command: AdminPhotosWinner) -> list[Reply]:
     if state.photo_id is not None:
         return [
             say(
-                f"Photo #{state.photo_id} already won; the winner is chosen once.",
+                _("Photo #{id} already won; the winner is chosen once.").format(id=state.photo_id),
                 example="admin photos list",
             )
         ]
     entry = ctx.store.photo(command.photo_id)
     if entry is None:
-        return [say(f"There is no photo #{command.photo_id}.", example="admin photos list")]
+        return [
+            say(
+                _("There is no photo #{id}.").format(id=command.photo_id),
+                example="admin photos list",
+            )
+        ]
     state.photo_id = entry.id
     ctx.store.audit("photo_winner", str(entry.id))
+    with i18n.using(ctx.config.languages.default):
+        announcement = winner_announcement(ctx.store, ctx.config, entry)
     return [
-        winner_announcement(ctx.store, ctx.config, entry),
-        say(f"Photo #{entry.id} is the winner, announced everywhere."),
+        announcement,
+        say(_("Photo #{id} is the winner, announced everywhere.").format(id=entry.id)),
     ]
 
 
 def winner_announcement(store: SeasonStore, config: Config, entry: PhotoEntry) -> Reply:
     author = store.participant(entry.participant_id)
-    title = entry.title or "A photo"
+    title = entry.title or _("A photo")
     path = media.media_path(config.photos.media_dir, entry.sha256, entry.media_type)
     return Reply(
         (
-            Heading("The photo competition has a winner!"),
-            Text(f"{title}, by {public_name(author, config.privacy.names) if author else FORMER}."),
+            Heading(_("The photo competition has a winner!")),
+            Text(
+                _("{title}, by {name}.").format(
+                    title=title,
+                    name=public_name(author, config.privacy.names) if author else _(FORMER),
+                )
+            ),
             Attachment(path.name, path.read_bytes(), entry.media_type),
         ),
         ToAnnouncementChats(),

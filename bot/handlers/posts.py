@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from bot import i18n
 from bot.commands import AdminFinish, AdminPost
 from bot.config import Config, SeasonConfig
 from bot.domain.days import short_day
@@ -22,7 +23,7 @@ from bot.handlers.standings import (
     season_so_far,
     shown_rank,
 )
-from bot.i18n import _
+from bot.i18n import N_, _, ngettext
 from bot.replies import (
     Button,
     Buttons,
@@ -50,13 +51,13 @@ def final_report_key(season_id: int) -> str:
 
 def leaderboard_post(season_id: int, day: date) -> LedgerPost:
     return LedgerPost(
-        leaderboard_key(season_id, day), "leaderboard", "today's leaderboard", "admin post"
+        leaderboard_key(season_id, day), "leaderboard", N_("today's leaderboard"), "admin post"
     )
 
 
 def final_report_post(season_id: int) -> LedgerPost:
     return LedgerPost(
-        final_report_key(season_id), "final_report", "the final report", "admin finish"
+        final_report_key(season_id), "final_report", N_("the final report"), "admin finish"
     )
 
 
@@ -79,14 +80,16 @@ def _claim_leaderboard(store: SeasonStore, config: Config, day: date) -> Reply |
     left undrawn: the outbox draws it once the claim has committed."""
     if not store.claim_post(leaderboard_key(store.season_id, day)):
         return None
-    return _leaderboard(store, config, day)
+    with i18n.using(config.languages.default):
+        return _leaderboard(store, config, day)
 
 
 def _claim_final_report(store: SeasonStore, config: Config) -> Reply | None:
     """The final report if this caller is the first to claim it, else None."""
     if not store.claim_post(final_report_key(store.season_id)):
         return None
-    return _final_report(store, config)
+    with i18n.using(config.languages.default):
+        return _final_report(store, config)
 
 
 def _leaderboard(store: SeasonStore, config: Config, day: date) -> Reply:
@@ -94,7 +97,7 @@ def _leaderboard(store: SeasonStore, config: Config, day: date) -> Reply:
     season = config.season
     day_number = (day - season.start).days + 1
     days = (season.end - season.start).days + 1
-    title = f"{season.name}: day {day_number} of {days}"
+    title = _("{season}: day {day} of {days}").format(season=season.name, day=day_number, days=days)
     teams = store.top_teams(TOP)
     bars = tuple((team.name, team.total_m / 1000) for team in teams)
     return Reply(
@@ -122,17 +125,16 @@ def _final_report(store: SeasonStore, config: Config) -> Reply:
         if entry is not None and author is not None:
             photo_winner = (
                 Text(
-                    f"Photo of the season: {entry.title or 'untitled'}, "
-                    f"by {public_name(author, config.privacy.names)}."
+                    _("Photo of the season: {title}, by {name}.").format(
+                        title=entry.title or _("untitled"),
+                        name=public_name(author, config.privacy.names),
+                    )
                 ),
             )
     return Reply(
         (
-            Heading(f"{season.name}: the final result"),
-            Text(
-                f"Together we covered {figures.km(sums.total_m)}"
-                + (f": {around}." if (around := figures.around_the_earth(sums.total_m)) else ".")
-            ),
+            Heading(_("{season}: the final result").format(season=season.name)),
+            Text(_covered(sums.total_m)),
             kinds_table(sums.run_m, sums.walk_m, sums.cycle_m),
             headcount(store),
             Text(_donation(amount, season, charity)),
@@ -147,7 +149,7 @@ def _final_report(store: SeasonStore, config: Config) -> Reply:
 @command(
     AdminPost,
     "admin post",
-    help="post today's leaderboard now (once a day)",
+    help=N_("post today's leaderboard now (once a day)"),
     example="admin post",
     who=Who.ADMINS,
     writes=True,
@@ -156,10 +158,10 @@ def post_leaderboard_now(ctx: Context, _command: AdminPost) -> list[Reply]:
     season = ctx.config.season
     today = ctx.now.astimezone(season.timezone).date()
     if not season.start <= today <= season.end:
-        return [say("The challenge is not running today, so there is no leaderboard to post.")]
+        return [say(_("The challenge is not running today, so there is no leaderboard to post."))]
     reply = _claim_leaderboard(ctx.store, ctx.config, today)
     if reply is None:
-        return [say(_already("Today's leaderboard", ctx, leaderboard_key(ctx.season_id, today)))]
+        return [say(_already(_("Today's leaderboard"), ctx, leaderboard_key(ctx.season_id, today)))]
     ctx.store.audit("post", today.isoformat())
     return _posting(ctx, reply, leaderboard_post(ctx.season_id, today))
 
@@ -167,7 +169,7 @@ def post_leaderboard_now(ctx: Context, _command: AdminPost) -> list[Reply]:
 @command(
     AdminFinish,
     "admin finish",
-    help="post the final report now (once)",
+    help=N_("post the final report now (once)"),
     example="admin finish",
     who=Who.ADMINS,
     writes=True,
@@ -182,7 +184,7 @@ def post_final_report_now(ctx: Context, command: AdminFinish) -> list[Reply]:
         return [_confirm_early_finish(ctx, due)]
     reply = _claim_final_report(ctx.store, ctx.config)
     if reply is None:
-        return [say(_already("The final report", ctx, final_report_key(ctx.season_id)))]
+        return [say(_already(_("The final report"), ctx, final_report_key(ctx.season_id)))]
     ctx.store.audit("finish", "final report")
     return _posting(ctx, reply, final_report_post(ctx.season_id))
 
@@ -194,11 +196,13 @@ def _confirm_early_finish(ctx: Context, due: datetime) -> Reply:
     return Reply(
         (
             Text(
-                f"The final report is due on {figures.day(local.date())} at {local:%H:%M}. "
-                "Posting it now ends the challenge: from then on nobody can log or remove km, "
-                "and the donation is announced as it stands today."
+                _(
+                    "The final report is due on {day} at {time}. "
+                    "Posting it now ends the challenge: from then on nobody can log or remove "
+                    "km, and the donation is announced as it stands today."
+                ).format(day=figures.day(local.date()), time=f"{local:%H:%M}")
             ),
-            Buttons((Button("Post the final report now", "admin finish confirm"),)),
+            Buttons((Button(_("Post the final report now"), "admin finish confirm"),)),
         )
     )
 
@@ -223,9 +227,17 @@ def season_over_reply() -> Reply:
 def _posting(ctx: Context, reply: Reply, post: LedgerPost) -> list[Reply]:
     """The admin is told now that the post is on its way, and later, by a direct message
     from the outbox, where it arrived."""
-    post = dataclasses.replace(post, report_to=((ctx.incoming.platform, ctx.incoming.user_id),))
+    post = dataclasses.replace(
+        post,
+        report_to=((ctx.incoming.platform, ctx.incoming.user_id),),
+        language=ctx.language,
+    )
     return [
-        say(f"Posting {post.name} to the announcement chats now; I'll tell you how it went."),
+        say(
+            _("Posting {post} to the announcement chats now; I'll tell you how it went.").format(
+                post=_(post.name)
+            )
+        ),
         dataclasses.replace(reply, post=post),
     ]
 
@@ -236,26 +248,39 @@ def delivery_notice(
     """What the admin who asked for a post learns once it went: where it arrived, and, when
     it arrived nowhere, whether it may be posted again. `missed` says why, chat by chat;
     `recorded` is False when the ledger could not be updated."""
+    with i18n.using(post.language):
+        return Reply(_notice(post, reached, chats, missed, recorded), ToParticipant(post.report_to))
+
+
+def _notice(
+    post: LedgerPost, reached: int, chats: int, missed: list[str], recorded: bool
+) -> tuple[Text | Example, ...]:
+    name = _(post.name)
     why = f" ({'; '.join(missed)})" if missed else ""
     if reached == 0 and recorded:
-        parts: tuple[Text | Example, ...] = (
+        return (
             Text(
-                f"{_capitalised(post.name)} reached no chat{why}; nothing was recorded, "
-                "so it can be posted again."
+                _(
+                    "{post} reached no chat{why}; nothing was recorded, so it can be posted again."
+                ).format(post=_capitalised(name), why=why)
             ),
-            Example(post.command, "Try again"),
+            Example(post.command, _("Try again")),
         )
-    elif reached == 0:
-        parts = (
+    if reached == 0:
+        return (
             Text(
-                f"{_capitalised(post.name)} reached no chat{why}, and the database could not "
-                "be updated, so it still counts as posted."
+                _(
+                    "{post} reached no chat{why}, and the database could not be updated, "
+                    "so it still counts as posted."
+                ).format(post=_capitalised(name), why=why)
             ),
         )
-    else:
-        noun = "chat" if chats == 1 else "chats"
-        parts = (Text(f"Posted {post.name} to {reached} of {chats} {noun}{why}."),)
-    return Reply(parts, ToParticipant(post.report_to))
+    posted = ngettext(
+        "Posted {post} to {reached} of {count} chat{why}.",
+        "Posted {post} to {reached} of {count} chats{why}.",
+        chats,
+    )
+    return (Text(posted.format(post=name, reached=reached, count=chats, why=why)),)
 
 
 def _capitalised(text: str) -> str:
@@ -265,41 +290,59 @@ def _capitalised(text: str) -> str:
 def _already(what: str, ctx: Context, key: str) -> str:
     claimed = ctx.store.post_claimed_at(key)
     local = claimed.astimezone(ctx.zone) if claimed else None
-    when = f"{short_day(local.date())} {local:%H:%M}" if local else "earlier"
-    return f"{what} was already posted ({when}); it is never posted twice."
+    when = f"{short_day(local.date())} {local:%H:%M}" if local else _("earlier")
+    return _("{post} was already posted ({when}); it is never posted twice.").format(
+        post=what, when=when
+    )
 
 
 def _donation(amount: Decimal, season: SeasonConfig, charity: str | None) -> str:
     """Who gives what to whom, saying nothing of a charity no vote chose."""
     if not amount:
-        return "No km were logged, so there is no donation this time."
-    rate = f"{season.currency} {season.donation_per_km} per km"
-    gift = f"{figures.money(amount, season.currency)} ({rate})"
-    to = f" to {charity}" if charity else ""
-    return f"The company donates {gift}{to}. Thank you all!"
+        return _("No km were logged, so there is no donation this time.")
+    gift = figures.money(amount, season.currency)
+    rate = figures.money(season.donation_per_km, season.currency)
+    if charity:
+        return _(
+            "The company donates {amount} ({rate} per km) to {charity}. Thank you all!"
+        ).format(amount=gift, rate=rate, charity=charity)
+    return _("The company donates {amount} ({rate} per km). Thank you all!").format(
+        amount=gift, rate=rate
+    )
+
+
+def _covered(metres: int) -> str:
+    around = figures.around_the_earth(metres)
+    if around:
+        return _("Together we covered {km}: {around}.").format(km=figures.km(metres), around=around)
+    return _("Together we covered {km}.").format(km=figures.km(metres))
 
 
 def _so_far(store: SeasonStore, config: Config) -> Text:
     season = config.season
     sums, amount = season_so_far(store, season)
     around = figures.around_the_earth(sums.total_m)
-    return Text(
-        f"{figures.km(sums.total_m)} so far, {figures.money(amount, season.currency)} for charity"
-        + (f", {around}." if around else ".")
-    )
+    km, money = figures.km(sums.total_m), figures.money(amount, season.currency)
+    if around:
+        return Text(
+            _("{km} so far, {amount} for charity, {around}.").format(
+                km=km, amount=money, around=around
+            )
+        )
+    return Text(_("{km} so far, {amount} for charity.").format(km=km, amount=money))
 
 
 def _top_tables(store: SeasonStore, config: Config) -> tuple[Heading | Table | Text, ...]:
     teams = store.top_teams(TOP)
     people = store.top_people(TOP)
     if not teams:
-        return (Text("No teams yet."),)
+        return (Text(_("No teams yet.")),)
     team_ranks = competition_ranks([team.total_m for team in teams])
     people_ranks = competition_ranks([person.total_m for person in people])
     return (
-        Heading("Top teams"),
+        Heading(_("Top teams")),
         Table(
-            ("#", "team", "km", "km/member"),
+            ("#", _("team"), _("km"), _("km/member")),
             tuple(
                 (
                     shown_rank(rank, team.total_m),
@@ -313,9 +356,9 @@ def _top_tables(store: SeasonStore, config: Config) -> tuple[Heading | Table | T
             ),
             right_aligned=frozenset({0, 2, 3}),
         ),
-        Heading("Top people"),
+        Heading(_("Top people")),
         Table(
-            ("#", "name", "team", "km"),
+            ("#", _("name"), _("team"), _("km")),
             tuple(
                 (
                     shown_rank(rank, p.total_m),

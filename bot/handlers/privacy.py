@@ -2,15 +2,18 @@
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot import i18n
 from bot.commands import ForgetMe, Hide, MyData, Privacy, Show
+from bot.domain.days import short_day
 from bot.domain.public_names import FORMER, HIDDEN
 from bot.handlers.context import Context
 from bot.handlers.registry import Who, command, declared
+from bot.i18n import N_, _, ngettext
 from bot.replies import Attachment, Button, Buttons, Example, Heading, Reply, Table, Text, say
 from storage import media
 from storage.personal import Image, PersonalData
@@ -20,54 +23,65 @@ from storage.season_store import SeasonStore
 @command(
     Privacy,
     "privacy",
-    help="what the bot keeps about you, and your choices",
+    help=N_("what the bot keeps about you, and your choices"),
     example="privacy",
     who=Who.EVERYONE,
     writes=False,
 )
 def show_privacy(ctx: Context, _command: Privacy) -> Reply:
     privacy = ctx.config.privacy
-    names = (
-        "your first name and initial (Anna K.)"
-        if privacy.names == "first_initial"
-        else "your display name"
-    )
+    if privacy.names == "first_initial":
+        seen = _(
+            "Who sees it: other participants see your first name and initial (Anna K.), your "
+            "team and your km in standings, team lists and posts (unless you hide); the "
+            "challenge admins also see your logs in their export."
+        )
+    else:
+        seen = _(
+            "Who sees it: other participants see your display name, your team and your km in "
+            "standings, team lists and posts (unless you hide); the challenge admins also see "
+            "your logs in their export."
+        )
     erase_at = privacy.erase_at(ctx.config.season)
-    kept = (
-        f"it is erased {privacy.retention_days} days after the season ends "
-        f"(on {erase_at:%d %b %Y}); your km stay in the totals without your name."
-        if erase_at is not None
-        else "it is kept until you erase it with forgetme."
-    )
+    if erase_at is not None:
+        kept = ngettext(
+            "How long: it is erased {count} day after the season ends (on {day}); your km "
+            "stay in the totals without your name.",
+            "How long: it is erased {count} days after the season ends (on {day}); your km "
+            "stay in the totals without your name.",
+            privacy.retention_days,
+        ).format(count=privacy.retention_days, day=_erase_day(erase_at.date()))
+    else:
+        kept = _("How long: it is kept until you erase it with forgetme.")
     return Reply(
         (
-            Heading("What the challenge bot keeps about you"),
+            Heading(_("What the challenge bot keeps about you")),
             Text(
-                "Your platform account ids, your display name, your time zone, your team and "
-                "when you joined or left it, every log (with removals), your charity vote "
-                "and your photo entries. Never the text of your messages beyond the command "
-                "it read."
+                _(
+                    "Your platform account ids, your display name, your time zone, your "
+                    "language, your team and when you joined or left it, every log (with "
+                    "removals), your charity vote and your photo entries. Never the text of "
+                    "your messages beyond the command it read."
+                )
             ),
             Text(
-                "Why: to count your km for your team and the donation, rank teams and people, "
-                "run the charity vote and the photo competition."
+                _(
+                    "Why: to count your km for your team and the donation, rank teams and "
+                    "people, run the charity vote and the photo competition."
+                )
             ),
-            Text(
-                f"Who sees it: other participants see {names}, your team and your km in "
-                "standings, team lists and posts (unless you hide); the challenge admins also "
-                "see your logs in their export."
-            ),
-            Text(f"How long: {kept}"),
-            Text(f"Questions about your data: ask {privacy.asked}."),
+            Text(seen),
+            Text(kept),
+            Text(_("Questions about your data: ask {whom}.").format(whom=privacy.asked)),
             *(
-                (Text(f"You are hidden: others see you as {HIDDEN}."),)
+                (Text(_("You are hidden: others see you as {name}.").format(name=_(HIDDEN))),)
                 if ctx.participant.hidden
                 else ()
             ),
             Table(
-                ("command", "what it does"),
+                (_("command"), _("what it does")),
                 tuple(
-                    (d.example, d.help)
+                    (d.example, _(d.help))
                     for d in declared()
                     if d.handler.__module__ == __name__ and d.command is not Privacy
                 ),
@@ -77,22 +91,32 @@ def show_privacy(ctx: Context, _command: Privacy) -> Reply:
     )
 
 
+def _erase_day(day: date) -> str:
+    """`01 Oct 2021`, as this reply always wrote it in English; the locale's own elsewhere."""
+    return f"{day:%d %b %Y}" if i18n.language() == i18n.SOURCE else short_day(day, year=True)
+
+
 @command(
     Hide,
     "hide",
-    help="leave the boards under your name; your km still count",
+    help=N_("leave the boards under your name; your km still count"),
     example="hide",
     who=Who.EVERYONE,
     writes=True,
 )
 def hide(ctx: Context, _command: Hide) -> Reply:
     if ctx.participant.hidden:
-        return say(f"You are already hidden: others see you as {HIDDEN}.", example="show")
+        return say(
+            _("You are already hidden: others see you as {name}.").format(name=_(HIDDEN)),
+            example="show",
+        )
     ctx.participant.hidden = True
     return say(
-        f"You are hidden: standings, team lists, posts and the admins' export show you as "
-        f"{HIDDEN}. Your km still count for your team and the donation, and you still see "
-        "yourself in me.",
+        _(
+            "You are hidden: standings, team lists, posts and the admins' export show you as "
+            "{name}. Your km still count for your team and the donation, and you still see "
+            "yourself in me."
+        ).format(name=_(HIDDEN)),
         example="show",
     )
 
@@ -100,39 +124,93 @@ def hide(ctx: Context, _command: Hide) -> Reply:
 @command(
     Show,
     "show",
-    help="appear under your name again",
+    help=N_("appear under your name again"),
     example="show",
     who=Who.EVERYONE,
     writes=True,
 )
 def show(ctx: Context, _command: Show) -> Reply:
     if not ctx.participant.hidden:
-        return say("You are not hidden: others see you under your name.", example="hide")
+        return say(_("You are not hidden: others see you under your name."), example="hide")
     ctx.participant.hidden = False
-    return say("You are shown under your name again.", example="hide")
+    return say(_("You are shown under your name again."), example="hide")
 
 
 @command(
     MyData,
     "mydata",
-    help="a file of everything kept about you, sent to you only",
+    help=N_("a file of everything kept about you, sent to you only"),
     example="mydata",
     who=Who.EVERYONE,
     writes=False,
 )
 def send_my_data(ctx: Context, _command: MyData) -> Reply:
-    document = my_data_document(ctx.store.my_data(), ctx.now)
+    document = _labelled(my_data_document(ctx.store.my_data(), ctx.now))
     content = json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
     filename = f"mydata-{ctx.now.astimezone(ctx.config.season.timezone):%Y-%m-%d-%H%M%S}.json"
     return Reply(
         (
             Text(
-                "Everything the challenge bot keeps about you, as a file for you only. "
-                "Teammates appear only in your teams' totals."
+                _(
+                    "Everything the challenge bot keeps about you, as a file for you only. "
+                    "Teammates appear only in your teams' totals."
+                )
             ),
             Attachment(filename, content, "application/json"),
         )
     )
+
+
+# The mydata file's labels, in the reader's language.
+_LABELS = (
+    N_("exported_at"),
+    N_("participant"),
+    N_("id"),
+    N_("display_name"),
+    N_("time_zone"),
+    N_("language"),
+    N_("hidden"),
+    N_("first_seen"),
+    N_("accounts"),
+    N_("platform"),
+    N_("teams"),
+    N_("season"),
+    N_("team"),
+    N_("joined"),
+    N_("left"),
+    N_("captain"),
+    N_("team_total_m"),
+    N_("activities"),
+    N_("day"),
+    N_("kind"),
+    N_("distance_m"),
+    N_("logged"),
+    N_("removed"),
+    N_("removed_by"),
+    N_("removal_reason"),
+    N_("votes"),
+    N_("charity"),
+    N_("cast"),
+    N_("photos"),
+    N_("title"),
+    N_("entered"),
+    N_("media_type"),
+    N_("size_bytes"),
+    N_("sha256"),
+    N_("won"),
+    N_("admin_actions"),
+    N_("action"),
+    N_("at"),
+)
+
+
+def _labelled(value: Any) -> Any:
+    """The document with its labels in the reader's language; the values as they are."""
+    if isinstance(value, dict):
+        return {_(key) if key in _LABELS else key: _labelled(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_labelled(item) for item in value]
+    return value
 
 
 def my_data_document(data: PersonalData, now: datetime) -> dict[str, Any]:
@@ -202,7 +280,7 @@ def _remover(removed_by: int | None, me: int) -> str | None:
     """Who removed a log, without naming anyone else."""
     if removed_by is None:
         return None
-    return "you" if removed_by == me else "an admin"
+    return _("you") if removed_by == me else _("an admin")
 
 
 def _moment(value: datetime | None) -> str | None:
@@ -212,7 +290,7 @@ def _moment(value: datetime | None) -> str | None:
 @command(
     ForgetMe,
     "forgetme",
-    help="erase your name and accounts for good; your km stay",
+    help=N_("erase your name and accounts for good; your km stay"),
     example="forgetme",
     who=Who.EVERYONE,
     writes=True,
@@ -222,13 +300,16 @@ def forget_me(ctx: Context, command: ForgetMe) -> Reply:
         return Reply(
             (
                 Text(
-                    "This erases your name, your platform accounts, your time zone and your "
-                    "photo entries (unless one won), and takes you out of your team. Your km "
-                    f"stay with the team, credited to {FORMER}, so the totals and the "
-                    "donation do not change. It cannot be undone; mydata first gives you a copy."
+                    _(
+                        "This erases your name, your platform accounts, your time zone, your "
+                        "language and your photo entries (unless one won), and takes you out "
+                        "of your team. Your km stay with the team, credited to {name}, so the "
+                        "totals and the donation do not change. It cannot be undone; mydata "
+                        "first gives you a copy."
+                    ).format(name=_(FORMER))
                 ),
-                Buttons((Button("Erase my data", "forgetme confirm"),)),
-                Example("forgetme confirm", "Or type"),
+                Buttons((Button(_("Erase my data"), "forgetme confirm"),)),
+                Example("forgetme confirm", _("Or type")),
             )
         )
     ctx.store.lock_caller()
@@ -237,8 +318,10 @@ def forget_me(ctx: Context, command: ForgetMe) -> Reply:
     for sha256, media_type in images:
         media.remove(ctx.config.photos.media_dir, sha256, media_type)
     return say(
-        f"Done: your name, accounts and time zone are erased, and your km are now {FORMER}'s. "
-        "If you write again, you start as a new participant."
+        _(
+            "Done: your name, accounts and time zone are erased, and your km are now {name}'s. "
+            "If you write again, you start as a new participant."
+        ).format(name=_(FORMER))
     )
 
 

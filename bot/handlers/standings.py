@@ -4,10 +4,12 @@ from decimal import Decimal
 
 from bot.commands import Me, Standings, Totals
 from bot.config import SeasonConfig
+from bot.domain.kinds import ActivityKind
 from bot.domain.money import donation
 from bot.handlers import figures
 from bot.handlers.context import Context
 from bot.handlers.registry import Who, command
+from bot.i18n import N_, _, ngettext
 from bot.replies import Heading, Reply, Table, Text, say
 from storage.models import Team
 from storage.repository import SeasonSums
@@ -20,7 +22,7 @@ TOP = 10
 @command(
     Me,
     "me",
-    help="your km, days active and rank",
+    help=N_("your km, days active and rank"),
     example="me",
     who=Who.MEMBERS,
     writes=False,
@@ -32,14 +34,22 @@ def show_me(ctx: Context, _command: Me) -> Reply:
     parts = [
         Heading(f"{ctx.participant.display_name}: {figures.km(totals.total_m)}"),
         kinds_table(totals.run_m, totals.walk_m, totals.cycle_m, with_total=True),
-        Text(f"Days active: {standing.days_active}. Rank {rank} of {out_of}."),
+        Text(
+            _("Days active: {days}. Rank {rank} of {out_of}.").format(
+                days=standing.days_active, rank=rank, out_of=out_of
+            )
+        ),
     ]
     if team is not None:
         mine = standing.contributed_m
         parts.append(
             Text(
-                f"Your share of {team.name}: {figures.share(mine, team.total_m)} "
-                f"({figures.km(mine)} of {figures.km(team.total_m)})."
+                _("Your share of {team}: {share} ({km} of {team_km}).").format(
+                    team=team.name,
+                    share=figures.share(mine, team.total_m),
+                    km=figures.km(mine),
+                    team_km=figures.km(team.total_m),
+                )
             )
         )
     return Reply(tuple(parts))
@@ -48,7 +58,7 @@ def show_me(ctx: Context, _command: Me) -> Reply:
 @command(
     Standings,
     "standings [people]",
-    help="team ranking, or individuals",
+    help=N_("team ranking, or individuals"),
     example="standings",
     who=Who.EVERYONE,
     writes=False,
@@ -60,7 +70,7 @@ def show_standings(ctx: Context, command: Standings) -> Reply:
 def _team_standings(ctx: Context) -> Reply:
     teams = list(ctx.store.top_teams(TOP))
     if not teams:
-        return say("No teams yet. Be the first!", example="newteam Red Rockets")
+        return say(_("No teams yet. Be the first!"), example="newteam Red Rockets")
     ranks = competition_ranks([team.total_m for team in teams])
     rows = [team_row(rank, team) for rank, team in zip(ranks, teams, strict=True)]
     marked = None
@@ -72,9 +82,9 @@ def _team_standings(ctx: Context) -> Reply:
             marked = len(rows) - 1
     return Reply(
         (
-            Heading(f"Team standings, {figures.day(ctx.today)}"),
+            Heading(_("Team standings, {day}").format(day=figures.day(ctx.today))),
             Table(
-                ("#", "team", "km", "members", "km/member"),
+                ("#", _("team"), _("km"), _("members"), _("km/member")),
                 tuple(rows),
                 right_aligned=frozenset({0, 2, 3, 4}),
                 marked_row=marked,
@@ -89,7 +99,7 @@ def team_row(rank: int, team: Team) -> tuple[str, ...]:
         shown_rank(rank, team.total_m),
         team.name,
         figures.km_number(team.total_m),
-        str(team.member_count),
+        figures.number(team.member_count),
         figures.km_number(per_member),
     )
 
@@ -98,7 +108,7 @@ def _people_standings(ctx: Context) -> Reply:
     me = ctx.participant
     people = ctx.store.top_people(TOP)
     if not people:
-        return say("Nobody has logged anything yet.", example="log 5km run")
+        return say(_("Nobody has logged anything yet."), example="log 5km run")
     ranks = competition_ranks([person.total_m for person in people])
     rows = [
         (
@@ -125,8 +135,8 @@ def _people_standings(ctx: Context) -> Reply:
             marked = len(rows) - 1
     return Reply(
         (
-            Heading(f"Individual standings, {figures.day(ctx.today)}"),
-            Table(("#", "name", "team", "km"), tuple(rows), frozenset({0, 3}), marked),
+            Heading(_("Individual standings, {day}").format(day=figures.day(ctx.today))),
+            Table(("#", _("name"), _("team"), _("km")), tuple(rows), frozenset({0, 3}), marked),
         )
     )
 
@@ -134,7 +144,7 @@ def _people_standings(ctx: Context) -> Reply:
 @command(
     Totals,
     "totals",
-    help="the whole challenge and the donation so far",
+    help=N_("the whole challenge and the donation so far"),
     example="totals",
     who=Who.EVERYONE,
     writes=False,
@@ -142,16 +152,14 @@ def _people_standings(ctx: Context) -> Reply:
 def show_totals(ctx: Context, _command: Totals) -> Reply:
     season = ctx.config.season
     sums, amount = season_so_far(ctx.store, season)
-    rate = f"{season.currency} {season.donation_per_km} per km"
-    capped = (
-        " (the cap)" if season.donation_cap is not None and amount == season.donation_cap else ""
-    )
     return Reply(
         (
-            Heading(f"{season.name}: {figures.km(sums.total_m)} so far"),
+            Heading(
+                _("{season}: {km} so far").format(season=season.name, km=figures.km(sums.total_m))
+            ),
             kinds_table(sums.run_m, sums.walk_m, sums.cycle_m),
             headcount(ctx.store),
-            Text(f"Donation so far: {figures.money(amount, season.currency)}{capped} at {rate}."),
+            Text(donation_line(season, amount)),
             *_earth_line(sums.total_m),
         )
     )
@@ -159,7 +167,18 @@ def show_totals(ctx: Context, _command: Totals) -> Reply:
 
 def _earth_line(metres: int) -> tuple[Text, ...]:
     around = figures.around_the_earth(metres)
-    return (Text(f"That's {around}."),) if around else ()
+    return (Text(_("That's {around}.").format(around=around)),) if around else ()
+
+
+def donation_line(season: SeasonConfig, amount: Decimal) -> str:
+    """`Donation so far: EUR 12 at EUR 0.10 per km.`, saying so when the cap is reached."""
+    rate = figures.money(season.donation_per_km, season.currency)
+    shown = figures.money(amount, season.currency)
+    if season.donation_cap is not None and amount == season.donation_cap:
+        return _("Donation so far: {amount} (the cap) at {rate} per km.").format(
+            amount=shown, rate=rate
+        )
+    return _("Donation so far: {amount} at {rate} per km.").format(amount=shown, rate=rate)
 
 
 def season_so_far(store: SeasonStore, season: SeasonConfig) -> tuple[SeasonSums, Decimal]:
@@ -172,11 +191,12 @@ def kinds_table(run_m: int, walk_m: int, cycle_m: int, with_total: bool = False)
     """Kilometres per kind of activity, optionally with their total; the kinds add up to
     the total shown."""
     parts = figures.tenths_adding_up([run_m, walk_m, cycle_m])
-    rows = list(zip(("run", "walk", "cycle"), parts, strict=True))
+    kinds = [figures.kind(kind) for kind in ActivityKind]
+    rows = list(zip(kinds, parts, strict=True))
     if with_total:
-        rows.append(("total", sum(parts)))
+        rows.append((_("total"), sum(parts)))
     return Table(
-        ("kind", "km"),
+        (_("kind"), _("km")),
         tuple((kind, figures.km_tenths(tenths)) for kind, tenths in rows),
         right_aligned=frozenset({1}),
     )
@@ -185,7 +205,14 @@ def kinds_table(run_m: int, walk_m: int, cycle_m: int, with_total: bool = False)
 def headcount(store: SeasonStore) -> Text:
     """`120 participants in 15 teams.`"""
     people, teams = store.headcount()
-    return Text(f"{figures.count(people, 'participant')} in {figures.count(teams, 'team')}.")
+    participants = ngettext("{count} participant", "{count} participants", people)
+    in_teams = ngettext("{count} team", "{count} teams", teams)
+    return Text(
+        _("{participants} in {teams}.").format(
+            participants=participants.format(count=figures.number(people)),
+            teams=in_teams.format(count=figures.number(teams)),
+        )
+    )
 
 
 def shown_rank(rank: int, total_m: int) -> str:

@@ -7,6 +7,7 @@ from bot.domain.names import name_key
 from bot.handlers import figures
 from bot.handlers.context import Context
 from bot.handlers.registry import Who, command
+from bot.i18n import N_, _
 from bot.replies import Example, Heading, Reply, Table, Text, say
 
 # How alike (0 to 100) a typed name must be to a team's or a charity's to be suggested.
@@ -16,7 +17,7 @@ SUGGESTION_CUTOFF = 60
 @command(
     NewTeam,
     "newteam NAME",
-    help="create a team and captain it",
+    help=N_("create a team and captain it"),
     example="newteam Red Rockets",
     who=Who.EVERYONE,
     writes=True,
@@ -25,20 +26,23 @@ def new_team(ctx: Context, command: NewTeam) -> Reply:
     current = ctx.team
     if current is not None:
         return say(
-            f"You're already in {current.name}. Leave it first, then create the new team.",
+            _("You're already in {team}. Leave it first, then create the new team.").format(
+                team=current.name
+            ),
             example="leave",
         )
     key = name_key(command.name)
     existing = ctx.store.team(key)
     if existing is not None:
         return say(
-            f"There is already a team called {existing.name}.", example=f"join {existing.name}"
+            _("There is already a team called {team}.").format(team=existing.name),
+            example=f"join {existing.name}",
         )
     team = ctx.store.create_team(command.name, key)
     return Reply(
         (
-            Text(f"Team {team.name} is created, and you are its captain."),
-            Example(f"join {team.name}", label="Teammates join with"),
+            Text(_("Team {team} is created, and you are its captain.").format(team=team.name)),
+            Example(f"join {team.name}", label=_("Teammates join with")),
         )
     )
 
@@ -46,7 +50,7 @@ def new_team(ctx: Context, command: NewTeam) -> Reply:
 @command(
     Join,
     "join NAME",
-    help="join a team",
+    help=N_("join a team"),
     example="join Red Rockets",
     who=Who.EVERYONE,
     writes=True,
@@ -57,23 +61,28 @@ def join_team(ctx: Context, command: Join) -> Reply:
         return _no_such_team(ctx, command.name, verb="join")
     current = ctx.team
     if current is not None and current.id == team.id:
-        return say(f"You're already in {team.name}.", example="team")
+        return say(_("You're already in {team}.").format(team=team.name), example="team")
     if current is not None:
         return say(
-            f"You're in {current.name}. Leave it first (your km stay with it), "
-            f"then join {team.name}.",
+            _(
+                "You're in {current}. Leave it first (your km stay with it), then join {team}."
+            ).format(current=current.name, team=team.name),
             example="leave",
         )
     limit = ctx.config.season.max_team_size
     if team.member_count >= limit:
         return say(
-            f"{team.name} is full: it has {team.member_count} of {limit} members. "
-            "Join another team, or start your own.",
+            _(
+                "{team} is full: it has {count} of {limit} members. "
+                "Join another team, or start your own."
+            ).format(team=team.name, count=team.member_count, limit=limit),
             example="newteam My Team",
         )
     ctx.store.join(team)
     return say(
-        f"Welcome to {team.name}! You are member {team.member_count} of {limit}.",
+        _("Welcome to {team}! You are member {count} of {limit}.").format(
+            team=team.name, count=team.member_count, limit=limit
+        ),
         example="log 5km run",
     )
 
@@ -81,7 +90,7 @@ def join_team(ctx: Context, command: Join) -> Reply:
 @command(
     Leave,
     "leave",
-    help="leave your team (your km stay with it)",
+    help=N_("leave your team (your km stay with it)"),
     example="leave",
     who=Who.EVERYONE,
     writes=True,
@@ -89,21 +98,21 @@ def join_team(ctx: Context, command: Join) -> Reply:
 def leave_team(ctx: Context, _command: Leave) -> Reply:
     team = ctx.team
     if team is None:
-        return say("You're not in a team.", example="join Red Rockets")
+        return say(_("You're not in a team."), example="join Red Rockets")
     was_captain = team.captain_id == ctx.participant.id
     ctx.store.leave(team)
-    lines = [f"You left {team.name}. The km you logged stay with the team."]
+    lines = [_("You left {team}. The km you logged stay with the team.").format(team=team.name)]
     if was_captain and team.captain_id is not None:
         captain = ctx.store.participant(team.captain_id)
-        new = ctx.name_of(captain, captain.id) if captain else "Another member"
-        lines.append(f"{new} is now captain.")
+        new = ctx.name_of(captain, captain.id) if captain else _("Another member")
+        lines.append(_("{name} is now captain.").format(name=new))
     return say(*lines)
 
 
 @command(
     TeamInfo,
     "team [NAME]",
-    help="a team's members and their km",
+    help=N_("a team's members and their km"),
     example="team Red Rockets",
     who=Who.EVERYONE,
     writes=False,
@@ -113,7 +122,7 @@ def show_team(ctx: Context, command: TeamInfo) -> Reply:
         team = ctx.team
         if team is None:
             return say(
-                "You're not in a team. Name one to see it, or join one.",
+                _("You're not in a team. Name one to see it, or join one."),
                 example="team Red Rockets",
             )
     else:
@@ -123,20 +132,25 @@ def show_team(ctx: Context, command: TeamInfo) -> Reply:
     members = ctx.store.members(team)
     rows = tuple(
         (
-            ctx.name_of(member.person, member.participant_id)
-            + (" (captain)" if member.is_captain else ""),
+            _("{name} (captain)").format(name=ctx.name_of(member.person, member.participant_id))
+            if member.is_captain
+            else ctx.name_of(member.person, member.participant_id),
             figures.km_number(member.total_m),
         )
         for member in members
     )
     mine = next((i for i, m in enumerate(members) if m.participant_id == ctx.participant.id), None)
     parts = [
-        Heading(f"{team.name}: {figures.km(team.total_m)}, rank {ctx.store.team_rank(team)}"),
-        Table(("member", "km"), rows, right_aligned=frozenset({1}), marked_row=mine),
+        Heading(
+            _("{team}: {km}, rank {rank}").format(
+                team=team.name, km=figures.km(team.total_m), rank=ctx.store.team_rank(team)
+            )
+        ),
+        Table((_("member"), _("km")), rows, right_aligned=frozenset({1}), marked_row=mine),
     ]
     former_m = team.total_m - sum(member.total_m for member in members)
     if former_m > 0:
-        parts.append(Text(f"Former members contributed {figures.km(former_m)}."))
+        parts.append(Text(_("Former members contributed {km}.").format(km=figures.km(former_m))))
     return Reply(tuple(parts))
 
 
@@ -148,12 +162,16 @@ def _no_such_team(ctx: Context, typed: str, verb: str) -> Reply:
     )
     if not matches:
         return say(
-            f"There is no team called {typed}. Check the spelling, or create it.",
+            _("There is no team called {typed}. Check the spelling, or create it.").format(
+                typed=typed
+            ),
             example=f"newteam {typed}",
         )
     best = matches[0][0]
     others = ", ".join(name for name, _score, _i in matches[1:])
-    lines = [f"There is no team called {typed}. Did you mean {best}?"]
+    lines = [
+        _("There is no team called {typed}. Did you mean {best}?").format(typed=typed, best=best)
+    ]
     if others:
-        lines.append(f"Also close: {others}.")
+        lines.append(_("Also close: {others}.").format(others=others))
     return say(*lines, example=f"{verb} {best}")

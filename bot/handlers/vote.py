@@ -5,6 +5,7 @@ from datetime import datetime
 from rapidfuzz import process
 from sqlalchemy.orm import Session
 
+from bot import i18n
 from bot.commands import (
     AdminCharityAdd,
     AdminCharityRemove,
@@ -18,6 +19,7 @@ from bot.handlers import figures
 from bot.handlers.context import Context
 from bot.handlers.registry import REFUSALS, Who, command
 from bot.handlers.teams import SUGGESTION_CUTOFF
+from bot.i18n import N_, _, ngettext
 from bot.replies import (
     Button,
     Buttons,
@@ -37,7 +39,7 @@ from storage.season_store import SeasonStore
 @command(
     Vote,
     "vote [CHARITY]",
-    help="see the charities, or vote for one",
+    help=N_("see the charities, or vote for one"),
     example="vote WWF",
     who=Who.EVERYONE,
     writes=True,
@@ -54,30 +56,32 @@ def show_ballot(ctx: Context) -> Reply:
     if state.vote_closed_at is not None:
         return say(_closed_text(ctx.store, state.charity_id))
     if not ballot:
-        return say("No charities are on the ballot yet; the admins will add them.", example="help")
+        return say(
+            _("No charities are on the ballot yet; the admins will add them."), example="help"
+        )
     lines = [f"{charity.id}. {charity.name}" for charity in ballot]
     if state.vote_opened_at is None:
         return Reply(
             (
-                Heading("The charities on the ballot"),
+                Heading(_("The charities on the ballot")),
                 *map(Text, lines),
-                Text("The vote is not open yet."),
+                Text(_("The vote is not open yet.")),
             )
         )
     mine = ctx.store.my_ballot()
     chosen = ctx.store.charity_name(mine.charity_id) if mine else None
     status = (
-        f"Your vote: {chosen}. You can change it until the vote closes."
+        _("Your vote: {charity}. You can change it until the vote closes.").format(charity=chosen)
         if chosen
-        else ("You have not voted yet.")
+        else _("You have not voted yet.")
     )
     return Reply(
         (
-            Heading("Vote for the charity that receives the donation"),
+            Heading(_("Vote for the charity that receives the donation")),
             *map(Text, lines),
             Text(status),
             _ballot_buttons(ballot),
-            Example(f"vote {ballot[0].id}", "Or type its number or name"),
+            Example(f"vote {ballot[0].id}", _("Or type its number or name")),
         )
     )
 
@@ -87,7 +91,7 @@ def cast_vote(ctx: Context, command: Vote) -> Reply:
     if state.vote_closed_at is not None:
         return say(_closed_text(ctx.store, state.charity_id), example="totals")
     if state.vote_opened_at is None:
-        return say("The vote is not open yet; the admins will announce it.", example="vote")
+        return say(_("The vote is not open yet; the admins will announce it."), example="vote")
     if not ctx.caller.is_member:
         # Anyone may see the ballot; only those who joined a team may cast a vote.
         return REFUSALS[Who.MEMBERS]
@@ -96,10 +100,19 @@ def cast_vote(ctx: Context, command: Vote) -> Reply:
         return charity
     previous = ctx.store.my_ballot()
     if previous is not None and previous.charity_id == charity.id:
-        return say(f"You already voted for {charity.name}.")
+        return say(_("You already voted for {charity}.").format(charity=charity.name))
     ctx.store.vote_for(charity)
-    changed = " (changed)" if previous is not None else ""
-    return say(f"Your vote: {charity.name}{changed}. You can change it until the vote closes.")
+    if previous is not None:
+        return say(
+            _("Your vote: {charity} (changed). You can change it until the vote closes.").format(
+                charity=charity.name
+            )
+        )
+    return say(
+        _("Your vote: {charity}. You can change it until the vote closes.").format(
+            charity=charity.name
+        )
+    )
 
 
 def _find_charity(ctx: Context, command: Vote) -> Charity | Reply:
@@ -107,7 +120,9 @@ def _find_charity(ctx: Context, command: Vote) -> Charity | Reply:
     if command.charity_id is not None:
         found = next((c for c in ballot if c.id == command.charity_id), None)
         return found or say(
-            f"There is no charity {command.charity_id} on the ballot; vote shows the numbers.",
+            _("There is no charity {id} on the ballot; vote shows the numbers.").format(
+                id=command.charity_id
+            ),
             example="vote",
         )
     key = name_key(command.charity or "")
@@ -120,11 +135,15 @@ def _find_charity(ctx: Context, command: Vote) -> Charity | Reply:
     )
     if match is None:
         return say(
-            f"{command.charity} is not on the ballot. The charities: {', '.join(names)}.",
+            _("{typed} is not on the ballot. The charities: {names}.").format(
+                typed=command.charity, names=", ".join(names)
+            ),
             example=f"vote {names[0]}" if names else "vote",
         )
     return say(
-        f"{command.charity} is not on the ballot. Did you mean {match[0]}?",
+        _("{typed} is not on the ballot. Did you mean {best}?").format(
+            typed=command.charity, best=match[0]
+        ),
         example=f"vote {match[0]}",
     )
 
@@ -132,7 +151,7 @@ def _find_charity(ctx: Context, command: Vote) -> Charity | Reply:
 @command(
     AdminCharityAdd,
     "admin charity add NAME",
-    help="put a charity on the ballot",
+    help=N_("put a charity on the ballot"),
     example="admin charity add WWF",
     who=Who.ADMINS,
     writes=True,
@@ -140,16 +159,22 @@ def _find_charity(ctx: Context, command: Vote) -> Charity | Reply:
 def add_charity(ctx: Context, command: AdminCharityAdd) -> Reply:
     state = ctx.store.locked_outcome()
     if state.vote_opened_at is not None:
-        return say("The vote has been opened; the ballot can't change now.", example="vote")
+        return say(_("The vote has been opened; the ballot can't change now."), example="vote")
     key = name_key(command.name)
     existing = ctx.store.charity(key)
     if existing is not None and existing.removed_at is None:
-        return say(f"{existing.name} is already on the ballot.", example="vote")
+        return say(
+            _("{charity} is already on the ballot.").format(charity=existing.name), example="vote"
+        )
     charity = ctx.store.add_charity(command.name, key)
     ctx.store.audit("charity_add", charity.name)
     count = len(ctx.store.charities())
     return say(
-        f"Added {charity.name}; the ballot has {figures.count(count, 'charity', 'charities')}.",
+        ngettext(
+            "Added {charity}; the ballot has {count} charity.",
+            "Added {charity}; the ballot has {count} charities.",
+            count,
+        ).format(charity=charity.name, count=figures.number(count)),
         example="admin vote open",
     )
 
@@ -157,7 +182,7 @@ def add_charity(ctx: Context, command: AdminCharityAdd) -> Reply:
 @command(
     AdminCharityRemove,
     "admin charity remove NAME",
-    help="take a charity off the ballot",
+    help=N_("take a charity off the ballot"),
     example="admin charity remove WWF",
     who=Who.ADMINS,
     writes=True,
@@ -165,19 +190,21 @@ def add_charity(ctx: Context, command: AdminCharityAdd) -> Reply:
 def remove_charity(ctx: Context, command: AdminCharityRemove) -> Reply:
     state = ctx.store.locked_outcome()
     if state.vote_opened_at is not None:
-        return say("The vote has been opened; the ballot can't change now.", example="vote")
+        return say(_("The vote has been opened; the ballot can't change now."), example="vote")
     charity = ctx.store.charity(name_key(command.name))
     if charity is None or charity.removed_at is not None:
-        return say(f"{command.name} is not on the ballot.", example="vote")
+        return say(
+            _("{charity} is not on the ballot.").format(charity=command.name), example="vote"
+        )
     charity.removed_at = ctx.now
     ctx.store.audit("charity_remove", charity.name)
-    return say(f"Removed {charity.name} from the ballot.", example="vote")
+    return say(_("Removed {charity} from the ballot.").format(charity=charity.name), example="vote")
 
 
 @command(
     AdminVoteOpen,
     "admin vote open",
-    help="announce the vote, with buttons",
+    help=N_("announce the vote, with buttons"),
     example="admin vote open",
     who=Who.ADMINS,
     writes=True,
@@ -185,48 +212,53 @@ def remove_charity(ctx: Context, command: AdminCharityRemove) -> Reply:
 def open_vote(ctx: Context, _command: AdminVoteOpen) -> list[Reply]:
     state = ctx.store.locked_outcome()
     if state.vote_opened_at is not None:
-        return [say("The vote was already opened; it opens once.", example="admin vote close")]
+        return [say(_("The vote was already opened; it opens once."), example="admin vote close")]
     ballot = ctx.store.charities()
     if len(ballot) < 2:
         return [
             say(
-                "Add at least two charities before opening the vote.",
+                _("Add at least two charities before opening the vote."),
                 example="admin charity add WWF",
             )
         ]
     state.vote_opened_at = ctx.now
     ctx.store.audit("vote_open")
-    announcement = Reply(
-        (
-            Heading("Vote for our charity!"),
-            Text(
-                f"The company donates {ctx.config.season.currency} "
-                f"{ctx.config.season.donation_per_km} for every km we log to one charity: "
-                "you choose which. Press a button (or type vote NAME); you can change your "
-                "vote until the vote closes."
+    season = ctx.config.season
+    with i18n.using(ctx.config.languages.default):
+        announcement = Reply(
+            (
+                Heading(_("Vote for our charity!")),
+                Text(
+                    _(
+                        "The company donates {rate} for every km we log to one charity: "
+                        "you choose which. Press a button (or type vote NAME); you can change "
+                        "your vote until the vote closes."
+                    ).format(rate=figures.money(season.donation_per_km, season.currency))
+                ),
+                _ballot_buttons(ballot),
             ),
-            _ballot_buttons(ballot),
-        ),
-        ToAnnouncementChats(),
-    )
-    return [announcement, say("The vote is open and announced.")]
+            ToAnnouncementChats(),
+        )
+    return [announcement, say(_("The vote is open and announced."))]
 
 
 @command(
     AdminVoteClose,
     "admin vote close",
-    help="close it and announce the counts",
+    help=N_("close it and announce the counts"),
     example="admin vote close",
     who=Who.ADMINS,
     writes=True,
 )
 def close_vote_command(ctx: Context, _command: AdminVoteClose) -> list[Reply]:
-    replies = _close(ctx.store)
+    with i18n.using(ctx.config.languages.default):
+        replies = _close(ctx.store)
     if not replies:
-        reason = "was already closed" if ctx.store.outcome().vote_closed_at else "is not open"
-        return [say(f"The vote {reason}.", example="vote")]
+        if ctx.store.outcome().vote_closed_at:
+            return [say(_("The vote was already closed."), example="vote")]
+        return [say(_("The vote is not open."), example="vote")]
     ctx.store.audit("vote_close")
-    return [*replies, say("The vote is closed and the result announced.")]
+    return [*replies, say(_("The vote is closed and the result announced."))]
 
 
 def close_vote(session: Session, season_id: int, now: datetime) -> list[Reply]:
@@ -244,23 +276,28 @@ def _close(store: SeasonStore) -> list[Reply]:
     counts = store.vote_counts()
     leaders = _leaders(counts)
     table = Table(
-        ("charity", "votes"),
-        tuple((row.charity.name, str(row.votes)) for row in counts),
+        (_("charity"), _("votes")),
+        tuple((row.charity.name, figures.number(row.votes)) for row in counts),
         right_aligned=frozenset({1}),
     )
     if len(leaders) == 1 and counts[0].votes > 0:
         state.charity_id = leaders[0].id
-        verdict = Text(f"{leaders[0].name} wins and receives the donation. Thank you for voting!")
+        verdict = Text(
+            _("{charity} wins and receives the donation. Thank you for voting!").format(
+                charity=leaders[0].name
+            )
+        )
     else:
-        tied = " and ".join(charity.name for charity in leaders)
-        verdict = Text(f"It's a tie between {tied}; the admins will settle it.")
-    return [Reply((Heading("The charity vote is closed"), table, verdict), ToAnnouncementChats())]
+        tied = _(" and ").join(charity.name for charity in leaders)
+        verdict = Text(_("It's a tie between {tied}; the admins will settle it.").format(tied=tied))
+    heading = Heading(_("The charity vote is closed"))
+    return [Reply((heading, table, verdict), ToAnnouncementChats())]
 
 
 @command(
     AdminVoteWinner,
     "admin vote winner NAME",
-    help="settle a tie",
+    help=N_("settle a tie"),
     example="admin vote winner WWF",
     who=Who.ADMINS,
     writes=True,
@@ -270,30 +307,39 @@ def settle_winner(ctx: Context, command: AdminVoteWinner) -> list[Reply]:
     if state.vote_closed_at is None:
         return [
             say(
-                "Close the vote first; the winner comes from the count.", example="admin vote close"
+                _("Close the vote first; the winner comes from the count."),
+                example="admin vote close",
             )
         ]
     if state.charity_id is not None:
         winner = ctx.store.charity_name(state.charity_id)
-        return [say(f"{winner} already won the vote; there is no tie to settle.", example="vote")]
+        return [
+            say(
+                _("{charity} already won the vote; there is no tie to settle.").format(
+                    charity=winner
+                ),
+                example="vote",
+            )
+        ]
     tied = _leaders(ctx.store.vote_counts())
     charity = next((c for c in tied if c.name_key == name_key(command.name)), None)
     if charity is None:
         names = ", ".join(c.name for c in tied)
         return [
             say(
-                f"{command.name} is not one of the tied charities: {names}.",
+                _("{typed} is not one of the tied charities: {names}.").format(
+                    typed=command.name, names=names
+                ),
                 example=f"admin vote winner {tied[0].name}" if tied else "vote",
             )
         ]
     state.charity_id = charity.id
     ctx.store.audit("vote_winner", charity.name)
+    with i18n.using(ctx.config.languages.default):
+        settled = _("The tie is settled: {charity} receives the donation.")
     return [
-        Reply(
-            (Text(f"The tie is settled: {charity.name} receives the donation."),),
-            ToAnnouncementChats(),
-        ),
-        say(f"{charity.name} is the winner, announced."),
+        Reply((Text(settled.format(charity=charity.name)),), ToAnnouncementChats()),
+        say(_("{charity} is the winner, announced.").format(charity=charity.name)),
     ]
 
 
@@ -309,5 +355,5 @@ def _ballot_buttons(ballot: list[Charity]) -> Buttons:
 def _closed_text(store: SeasonStore, charity_id: int | None) -> str:
     winner = store.charity_name(charity_id)
     if winner is None:
-        return "The vote is closed; the admins are settling a tie."
-    return f"The vote is closed: {winner} receives the donation."
+        return _("The vote is closed; the admins are settling a tie.")
+    return _("The vote is closed: {charity} receives the donation.").format(charity=winner)

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from bot import charts
+from bot import charts, i18n
 from bot.config import Config
 from bot.handlers.posts import delivery_notice
 from bot.metrics import OUTBOX_SENDS, POSTS
@@ -155,7 +155,10 @@ class Outbox:
     @staticmethod
     async def _draw(chart: Chart) -> Attachment | None:
         try:
-            png = await asyncio.to_thread(charts.team_ranking_png, chart.title, list(chart.bars))
+            with i18n.using(chart.language):  # the worker thread takes a copy of it
+                png = await asyncio.to_thread(
+                    charts.team_ranking_png, chart.title, list(chart.bars)
+                )
         except Exception:
             log.exception("chart_failed", extra={"filename": chart.filename})
             return None
