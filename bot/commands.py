@@ -9,9 +9,11 @@ from functools import cache
 from typing import Self
 from zoneinfo import available_timezones
 
+from bot import i18n
 from bot.domain.days import DayRef
 from bot.domain.kinds import ActivityKind
 from bot.domain.names import graphemes
+from bot.i18n import _
 from bot.log_sentence import read_log
 from bot.vocabulary import READER_LANGUAGE
 from bot.words import (
@@ -42,7 +44,12 @@ class Command:
     @classmethod
     def read(cls, rest: str, words: str) -> Self:
         if rest:
-            refuse(f"'{words}' takes nothing after it, but I got {quote(rest)}.", words)
+            refuse(
+                _("'{words}' takes nothing after it, but I got {typed}.").format(
+                    words=words, typed=quote(rest)
+                ),
+                words,
+            )
         return cls()
 
 
@@ -123,7 +130,9 @@ class Delete(Command):
         typed = rest.split()
         if len(typed) != 1:
             refuse(
-                f"Which log? Put one id after '{words}'; the reply to each log shows its id.",
+                _(
+                    "Which log? Put one id after '{words}'; the reply to each log shows its id."
+                ).format(words=words),
                 example,
             )
         return cls(activity_id(typed[0], example))
@@ -147,7 +156,10 @@ class Standings(Command):
             return cls(people=False)
         if word in _PEOPLE:
             return cls(people=True)
-        refuse(f"I can rank teams or people, not {quote(rest)}.", f"{words} people")
+        refuse(
+            _("I can rank teams or people, not {typed}.").format(typed=quote(rest)),
+            f"{words} people",
+        )
 
 
 @dataclass(frozen=True)
@@ -176,7 +188,7 @@ class SetTimezone(Command):
     def read(cls, rest: str, words: str) -> Self:
         if not rest:
             refuse(
-                "Which time zone? Give its IANA name, like Europe/Helsinki.",
+                _("Which time zone? Give its IANA name, like Europe/Helsinki."),
                 f"{words} Europe/Helsinki",
             )
         folded = "_".join(rest.split()).casefold()  # "America/New York" means America/New_York
@@ -185,7 +197,9 @@ class SetTimezone(Command):
             return cls(zone)
         suggestion = _suggest_time_zone(folded)
         refuse(
-            f"I don't know the time zone {quote(rest)}; use an IANA name like Europe/Helsinki."
+            _("I don't know the time zone {typed}; use an IANA name like Europe/Helsinki.").format(
+                typed=quote(rest)
+            )
             + did_you_mean(suggestion),
             f"{words} {suggestion or 'Europe/Helsinki'}",
         )
@@ -202,7 +216,9 @@ class Photo(Command):
         title = " ".join(free_text(rest).split())
         if len(title) > PHOTO_TITLE_MAX_LENGTH:
             refuse(
-                f"Keep the title to {PHOTO_TITLE_MAX_LENGTH} characters; yours has {len(title)}.",
+                _("Keep the title to {limit} characters; yours has {length}.").format(
+                    limit=PHOTO_TITLE_MAX_LENGTH, length=len(title)
+                ),
                 f"{words} Sunrise over the Taff",
             )
         return cls(title or None)
@@ -258,7 +274,10 @@ class ForgetMe(Command):
     @classmethod
     def read(cls, rest: str, words: str) -> Self:
         if rest.lower() not in ("", "confirm"):
-            refuse(f"Say {words}, then {words} confirm to erase your data.", words)
+            refuse(
+                _("Say {words}, then {words} confirm to erase your data.").format(words=words),
+                words,
+            )
         return cls(confirmed=bool(rest))
 
 
@@ -272,14 +291,19 @@ class AdminRemove(Command):
         example = f"{words} 1234 duplicate"
         typed_id, reason = split_first(rest)
         if not typed_id:
-            refuse(f"Which log? Put its id and a reason after '{words}'.", example)
+            refuse(
+                _("Which log? Put its id and a reason after '{words}'.").format(words=words),
+                example,
+            )
         removed = activity_id(typed_id, example)
         reason = free_text(reason)
         if not reason:
-            refuse("Why remove it? Put a reason after the id; the log's owner is told.", example)
+            refuse(_("Why remove it? Put a reason after the id; the log's owner is told."), example)
         if len(reason) > MAX_REASON_LENGTH:
             refuse(
-                f"Keep the reason to {MAX_REASON_LENGTH} characters; the log's owner reads it.",
+                _("Keep the reason to {limit} characters; the log's owner reads it.").format(
+                    limit=MAX_REASON_LENGTH
+                ),
                 example,
             )
         return cls(removed, reason)
@@ -294,7 +318,7 @@ class AdminAnnounce(Command):
         text = free_text(rest)
         if not text:
             refuse(
-                f"What should I announce? Put the text after '{words}'.",
+                _("What should I announce? Put the text after '{words}'.").format(words=words),
                 f"{words} Last week!",
             )
         return cls(text)
@@ -319,7 +343,10 @@ class AdminFinish(Command):
     @classmethod
     def read(cls, rest: str, words: str) -> Self:
         if rest.lower() not in ("", "confirm"):
-            refuse(f"Say {words}, or {words} confirm before the report is due.", words)
+            refuse(
+                _("Say {words}, or {words} confirm before the report is due.").format(words=words),
+                words,
+            )
         return cls(confirmed=bool(rest))
 
 
@@ -361,8 +388,8 @@ class AdminPhotosWinner(Command):
     def read(cls, rest: str, words: str) -> Self:
         example = f"{words} 7"
         if not rest:
-            refuse(f"Which photo? Put its id after '{words}'.", example)
-        return cls(activity_id(rest, example, where="listed by admin photos list"))
+            refuse(_("Which photo? Put its id after '{words}'.").format(words=words), example)
+        return cls(activity_id(rest, example, where=_("listed by admin photos list")))
 
 
 # `standings people` in every shipped language.
@@ -433,19 +460,21 @@ class Grammar:
     def _read(self, text: str) -> Command:
         if len(text) > MAX_COMMAND_LENGTH:
             refuse(
-                f"That message is {len(text):,} characters long; "
-                f"a command can have at most {MAX_COMMAND_LENGTH}.",
+                _(
+                    "That message is {length} characters long; a command can have at most {limit}."
+                ).format(length=i18n.decimal(len(text)), limit=MAX_COMMAND_LENGTH),
                 "help",
             )
         first, rest = split_first(text.strip().removeprefix("/"))
         if not first:
-            refuse("There's no command here. Type help to see what I understand.", "help")
+            refuse(_("There's no command here. Type help to see what I understand."), "help")
         typed = first.split("@", 1)[0]  # Telegram groups send `/log@ChallengeBot`
         node = self._root.below.get(typed.lower())
         if node is None:
             suggestion = closest(typed.lower(), self._suggested, cutoff=66)
             refuse(
-                f"I don't know the command {quote(typed or first)}.{did_you_mean(suggestion)}",
+                _("I don't know the command {typed}.").format(typed=quote(typed or first))
+                + did_you_mean(suggestion),
                 "help",
             )
         while True:
@@ -467,12 +496,15 @@ def _unknown_below(node: _Node, typed: str) -> Command:
     example = next(iter(node.examples()))
     if not typed:
         known = ", ".join(f"{node.words} {word}" for word in node.below)
-        refuse(f"Which {node.words} command? I know {known}.", example)
+        refuse(
+            _("Which {words} command? I know {known}.").format(words=node.words, known=known),
+            example,
+        )
     suggestion = closest(typed.lower(), node.below, cutoff=66)
     if suggestion is not None:
         example = next(iter(node.below[suggestion].examples()))
     refuse(
-        f"I don't know the {node.words} command {quote(typed)}."
+        _("I don't know the {words} command {typed}.").format(words=node.words, typed=quote(typed))
         + did_you_mean(None if suggestion is None else f"{node.words} {suggestion}"),
         example,
     )
@@ -485,15 +517,21 @@ def team_name(text: str, words: str) -> str:
     """A team name with runs of spaces collapsed, case and accents as typed."""
     example = f"{words} Red Rockets"
     if not text:
-        refuse(f"Which team? Put its name after '{words}'.", example)
+        refuse(_("Which team? Put its name after '{words}'.").format(words=words), example)
     if has_invisible(text):
-        refuse("A team name can't contain line breaks, tabs or other control characters.", example)
+        refuse(
+            _("A team name can't contain line breaks, tabs or other control characters."), example
+        )
     name = " ".join(text.split())
     length = len(graphemes(name))  # as people count: an emoji is one
     if not TEAM_NAME_MIN_LENGTH <= length <= TEAM_NAME_MAX_LENGTH:
         refuse(
-            f"A team name needs {TEAM_NAME_MIN_LENGTH} to {TEAM_NAME_MAX_LENGTH} characters; "
-            f"{quote(name)} has {length}.",
+            _("A team name needs {least} to {most} characters; {name} has {length}.").format(
+                least=TEAM_NAME_MIN_LENGTH,
+                most=TEAM_NAME_MAX_LENGTH,
+                name=quote(name),
+                length=length,
+            ),
             example,
         )
     return name
@@ -503,22 +541,25 @@ def charity_name(text: str, example: str) -> str:
     """A charity's name, one line of 2 to 60 characters."""
     name = " ".join(free_text(text).split())
     if not name:
-        refuse("Which charity? Put its name after the command.", example)
+        refuse(_("Which charity? Put its name after the command."), example)
     if not 2 <= len(name) <= CHARITY_NAME_MAX_LENGTH:
         refuse(
-            f"A charity's name needs 2 to {CHARITY_NAME_MAX_LENGTH} characters; "
-            f"{quote(name)} has {len(name)}.",
+            _("A charity's name needs 2 to {most} characters; {name} has {length}.").format(
+                most=CHARITY_NAME_MAX_LENGTH, name=quote(name), length=len(name)
+            ),
             example,
         )
     return name
 
 
-def activity_id(typed: str, example: str, where: str = "shown in the reply when you log") -> int:
-    """An id such as `1234` or `#1234`."""
+def activity_id(typed: str, example: str, where: str | None = None) -> int:
+    """An id such as `1234` or `#1234`; `where` says where the ids are shown."""
     digits = typed.removeprefix("#")
     if not re.fullmatch(r"[0-9]+", digits) or not 0 < int(digits) <= MAX_ACTIVITY_ID:
         refuse(
-            f"{quote(typed)} is not an id; an id is a whole number like 1234, {where}.",
+            _("{typed} is not an id; an id is a whole number like 1234, {where}.").format(
+                typed=quote(typed), where=where or _("shown in the reply when you log")
+            ),
             example,
         )
     return int(digits)

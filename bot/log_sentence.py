@@ -9,6 +9,7 @@ from typing import NoReturn
 
 from bot.domain.days import DayMonth, DayRef, ExactDate, RelativeDay
 from bot.domain.kinds import ActivityKind
+from bot.i18n import _
 from bot.vocabulary import KM, METRE, MILE, folded, reader_lexicon
 from bot.words import ParseError, Refused, both, closest, did_you_mean, quote, refuse
 
@@ -60,17 +61,27 @@ def _metres(typed: str, number: str, metres_per_unit: Decimal) -> int:
     example = "log 12 km cycle"
     value = Decimal(number.replace(",", "."))
     if value == 0:
-        refuse(f"{quote(typed)} is zero; a distance must be more than 0.", example)
+        refuse(
+            _("{typed} is zero; a distance must be more than 0.").format(typed=quote(typed)),
+            example,
+        )
     with localcontext(prec=60, rounding=ROUND_HALF_UP):
         exact = value * metres_per_unit
         if exact > MAX_LOG_METRES:
             refuse(
-                f"{quote(typed)}? That's more than 1,000 km in one go; log each day on its own.",
+                _("{typed}? That's more than 1,000 km in one go; log each day on its own.").format(
+                    typed=quote(typed)
+                ),
                 example,
             )
         metres = int(exact.quantize(Decimal(1)))
     if metres == 0:
-        refuse(f"{quote(typed)} is less than a metre; a distance must be at least 1 m.", example)
+        refuse(
+            _("{typed} is less than a metre; a distance must be at least 1 m.").format(
+                typed=quote(typed)
+            ),
+            example,
+        )
     return metres
 
 
@@ -82,14 +93,16 @@ def _refuse_if_grouped(typed: str, number: str, metres_per_unit: Decimal) -> Non
     whole = int(match[1] + match[2])
     small = format(Decimal(f"{match[1]}.{match[2]}").normalize(), "f")
     if metres_per_unit == METRE:
-        readings = f"{small} m or {whole:,} m"
+        readings = _("{small} m or {whole} m").format(small=small, whole=f"{whole:,}")
     elif typed == number:  # no unit: km is assumed
-        readings = f"{small} km or {whole:,} m"
+        readings = _("{small} km or {whole} m").format(small=small, whole=f"{whole:,}")
     else:
         return  # `1,500 km` is 1.5 km: a thousand km is more than anyone logs
     refuse(
-        f"I can't tell whether {quote(typed)} means {readings}: write it without a "
-        "thousands separator, like 1500 m or 1.5 km.",
+        _(
+            "I can't tell whether {typed} means {readings}: write it without a "
+            "thousands separator, like 1500 m or 1.5 km."
+        ).format(typed=quote(typed), readings=readings),
         "log 1.5 km run",
     )
 
@@ -98,7 +111,9 @@ def _distance_with_unit(typed: str, number: str, unit: str) -> _Distance:
     metres_per_unit = reader_lexicon().units.get(folded(unit))
     if metres_per_unit is None:
         refuse(
-            f"I don't know the unit {quote(unit)} in {quote(typed)}; use km, mi or m.",
+            _("I don't know the unit {unit} in {typed}; use km, mi or m.").format(
+                unit=quote(unit), typed=quote(typed)
+            ),
             "log 12 km cycle",
         )
     _refuse_if_grouped(typed, number, metres_per_unit)
@@ -114,20 +129,22 @@ def _refuse_distance(typed: str) -> NoReturn:
     """Why a word shaped like a number (see `_looks_like_distance`) is not a distance."""
     low = typed.lower()
     if low.startswith("+") and _SIGNED_NUMBER.fullmatch(low):
-        message = f"Write the distance without a plus sign, not {quote(typed)}."
+        message = _("Write the distance without a plus sign, not {typed}.")
     elif _SIGNED_NUMBER.fullmatch(low):
-        message = f"A distance can't be negative: {quote(typed)}."
+        message = _("A distance can't be negative: {typed}.")
     elif _EXPONENT.fullmatch(low):
-        message = f"Write the distance as a plain number like 1000 m, not {quote(typed)}."
+        message = _("Write the distance as a plain number like 1000 m, not {typed}.")
     elif _is_not_finite(low):
-        message = f"{quote(typed)} is not a distance; give a number like 12,5 km."
+        message = _("{typed} is not a distance; give a number like 12,5 km.")
     else:
         refuse(
-            f"I can't read {quote(typed)}. A distance has at most one decimal mark and no "
-            "thousands separator (12,5 or 1234.5); a day looks like 3/7, 3.7.2021 or 2021-07-03.",
+            _(
+                "I can't read {typed}. A distance has at most one decimal mark and no thousands "
+                "separator (12,5 or 1234.5); a day looks like 3/7, 3.7.2021 or 2021-07-03."
+            ).format(typed=quote(typed)),
             "log 12,5 km walk 3/7",
         )
-    refuse(message, "log 12 km cycle")
+    refuse(message.format(typed=quote(typed)), "log 12 km cycle")
 
 
 def _is_not_finite(low: str) -> bool:
@@ -156,8 +173,10 @@ _DAY_MONTH = re.compile(r"([0-9]{1,2})[./]([0-9]{1,2})")
 
 def _not_in_calendar(typed: str) -> NoReturn:
     refuse(
-        f"{quote(typed)} is not a day in the calendar; write days day first, "
-        "like 3/7 for 3 July, or as 2021-07-03.",
+        _(
+            "{typed} is not a day in the calendar; write days day first, "
+            "like 3/7 for 3 July, or as 2021-07-03."
+        ).format(typed=quote(typed)),
         "log 10 km run 2021-07-03",
     )
 
@@ -253,8 +272,10 @@ def _read_log_word(word: str, following: str, after_number: bool) -> tuple[_LogW
             return _Day(f"{word} {following}", _named_month(low, words.months[next_key])), 2
         if re.fullmatch(r"[0-9]{1,3}", low) and re.match(r"[0-9]{3}(?![0-9])", next_low):
             refuse(
-                f"Is {quote(f'{word} {following}')} one number with a space in it? "
-                "Write it without the space, like 1500 m, or as 1.5 km.",
+                _(
+                    "Is {typed} one number with a space in it? "
+                    "Write it without the space, like 1500 m, or as 1.5 km."
+                ).format(typed=quote(f"{word} {following}")),
                 "log 1.5 km run",
             )
         return _BareNumber(word, _day_month_or_why(low)), 1
@@ -271,21 +292,31 @@ def _refuse_log_word(word: str, after_number: bool) -> NoReturn:
     if _looks_like_distance(low):
         _refuse_distance(word)
     if folded(word) in words.units:
-        refuse(f"{quote(word)} needs a number right before it, like 12 km.", "log 12 km cycle")
+        refuse(
+            _("{typed} needs a number right before it, like 12 km.").format(typed=quote(word)),
+            "log 12 km cycle",
+        )
     if low in _OTHER_SPORTS:
         refuse(
-            f"{quote(word)} doesn't count here: the challenge counts running, walking and cycling.",
+            _(
+                "{typed} doesn't count here: the challenge counts running, walking and cycling."
+            ).format(typed=quote(word)),
             "log 5 km walk",
         )
     if after_number and re.fullmatch(_LETTERS, low):
-        refuse(f"I don't know the unit {quote(word)}; use km, mi or m.", "log 12 km cycle")
+        refuse(
+            _("I don't know the unit {typed}; use km, mi or m.").format(typed=quote(word)),
+            "log 12 km cycle",
+        )
     # Weekdays by their full names only: `on` is not `mon`.
     suggestion = closest(
         folded(word), [*words.kinds, *(w for w in words.days if len(w) > 3)], cutoff=75
     )
     refuse(
-        f"I don't understand {quote(word)} in a log.{did_you_mean(suggestion)} "
-        "A log is a distance, an activity (run, walk, cycle) and maybe a day.",
+        _("I don't understand {typed} in a log.").format(typed=quote(word))
+        + did_you_mean(suggestion)
+        + " "
+        + _("A log is a distance, an activity (run, walk, cycle) and maybe a day."),
         "log 12,5 km walk yesterday",
     )
 
@@ -311,18 +342,20 @@ def read_log(rest: str) -> LoggedWords:
     numbers = [word for word in words if isinstance(word, _BareNumber)]
     days = [word for word in words if isinstance(word, _Day)]
     if not words:
-        refuse("What did you do? Put a distance and an activity after 'log'.", "log 5 km run")
+        refuse(_("What did you do? Put a distance and an activity after 'log'."), "log 5 km run")
     kind_example = f"log 5 km {kinds[0].kind}" if kinds else "log 5 km run"
     if len(kinds) > 1:
         refuse(
-            f"I found two activities, {both(kinds[0].typed, kinds[1].typed)}; "
-            "log one activity at a time.",
+            _("I found two activities, {both}; log one activity at a time.").format(
+                both=both(kinds[0].typed, kinds[1].typed)
+            ),
             kind_example,
         )
     if len(distances) > 1:
         refuse(
-            f"I found two distances, {both(distances[0].typed, distances[1].typed)}; "
-            "log one distance at a time.",
+            _("I found two distances, {both}; log one distance at a time.").format(
+                both=both(distances[0].typed, distances[1].typed)
+            ),
             kind_example,
         )
     # A bare `3.7` is the distance only when nothing else is; otherwise it is a day.
@@ -332,12 +365,13 @@ def read_log(rest: str) -> LoggedWords:
         first, *numbers = numbers
         distance = _distance_in_km(first.typed)
     else:
-        refuse("How far did you go? Add a distance, like 5 km.", kind_example)
+        refuse(_("How far did you go? Add a distance, like 5 km."), kind_example)
     for number in numbers:
         if number.as_day is None:
             refuse(
-                f"I found two distances, {both(distance.typed, number.typed)}; "
-                "log one distance at a time.",
+                _("I found two distances, {both}; log one distance at a time.").format(
+                    both=both(distance.typed, number.typed)
+                ),
                 kind_example,
             )
         if isinstance(number.as_day, ParseError):
@@ -345,13 +379,15 @@ def read_log(rest: str) -> LoggedWords:
         days.append(_Day(number.typed, number.as_day))
     if len(days) > 1:
         refuse(
-            f"I found two days, {both(days[0].typed, days[1].typed)}; log each day on its own.",
+            _("I found two days, {both}; log each day on its own.").format(
+                both=both(days[0].typed, days[1].typed)
+            ),
             "log 5 km run yesterday",
         )
     kind = kinds[0].kind if kinds else distance.kind
     if kind is None:
         refuse(
-            "Was it a run, a walk or a ride? Add the activity, like run.",
+            _("Was it a run, a walk or a ride? Add the activity, like run."),
             f"log {distance.typed} run",
         )
     day = days[0].day if days else RelativeDay(0)
@@ -364,7 +400,12 @@ def _plain_digits(text: str) -> str:
     for char in text:
         if unicodedata.category(char) == "No" and "FRACTION" in unicodedata.name(char, ""):
             value = Decimal(str(unicodedata.numeric(char))).normalize()
-            refuse(f"Write {quote(char)} as a decimal, {value}, like 0.5 km.", "log 0.5 km walk")
+            refuse(
+                _("Write {typed} as a decimal, {value}, like 0.5 km.").format(
+                    typed=quote(char), value=value
+                ),
+                "log 0.5 km walk",
+            )
     plain = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
     return unicodedata.normalize("NFKC", plain)
 

@@ -7,6 +7,7 @@ from typing import NoReturn
 from rapidfuzz import fuzz, process
 
 from bot.domain.names import graphemes, is_invisible
+from bot.i18n import _
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def _named(char: str) -> str:
 
 
 def both(first: str, second: str) -> str:
-    return f"{quote(first)} and {quote(second)}"
+    return _("{first} and {second}").format(first=quote(first), second=quote(second))
 
 
 def closest(word: str, choices: Iterable[str], cutoff: float) -> str | None:
@@ -80,4 +81,8 @@ def closest(word: str, choices: Iterable[str], cutoff: float) -> str | None:
 
 
 def did_you_mean(suggestion: str | None) -> str:
-    return "" if suggestion is None else f" Did you mean '{suggestion}'?"
+    return (
+        ""
+        if suggestion is None
+        else " " + _("Did you mean '{suggestion}'?").format(suggestion=suggestion)
+    )

@@ -47,3 +47,22 @@ def test_the_default_language_and_the_available_ones_come_from_the_config(tmp_pa
 
 def test_only_complete_catalogues_are_shipped():
     assert i18n.SHIPPED[0] == "en" and "de" in i18n.SHIPPED
+
+
+def test_the_grammar_refuses_in_the_readers_language(chat):
+    chat.say("anna", "/language de")
+    refused = chat.say("anna", "/standigs")
+    assert "Den Befehl 'standigs' kenne ich nicht. Meintest du 'standings'?" in refused
+    assert "Beispiel: /help" in refused
+    assert "Wie weit warst du unterwegs?" in chat.say("anna", "/log run")
+    # The platform's language alone is enough.
+    assert "Wie weit warst du unterwegs?" in chat.say("bea", "/log run", language="de")
+
+
+def test_a_german_reader_gets_german_figures(chat):
+    chat.say("anna", "/language de")
+    chat.say("anna", "/newteam Rote Raketen")
+    logged = chat.say("anna", "/log 12,5 km laufen")
+    assert "12,5 km Laufen am Do., 15. Juli 2021" in logged
+    assert "Du: 12,5 km in dieser Saison, Platz 1." in logged
+    assert "Spende bisher: 1\xa0€ bei 0,10\xa0€ pro km." in chat.say("anna", "/totals")

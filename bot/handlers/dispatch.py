@@ -100,9 +100,9 @@ class Dispatcher:
         started = time.perf_counter()
         # The language the platform tells; the caller's own choice is read with their data.
         language = reply_language(None, incoming, self.config)
-        command = catalogue.parse(incoming.text, language)
-        kind = _kind(command)
         with i18n.using(language):
+            command = catalogue.parse(incoming.text, language)
+            kind = _kind(command)
             replies = await self._answer(incoming, command, kind)
         metrics.COMMANDS.labels(kind, _outcome(command, replies)).inc()
         metrics.COMMAND_SECONDS.labels(kind).observe(time.perf_counter() - started)
