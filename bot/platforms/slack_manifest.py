@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from bot import i18n
 from bot.commands import Help, Join, Log, Standings
 from bot.config import Config
 from bot.handlers.catalogue import declaration_of, menu
@@ -27,7 +28,8 @@ def manifest(config: Config, app_name: str = "Summer Challenge") -> dict[str, An
     base = config.slack.public_url or f"http://{config.server.host}:{config.server.port}"
     url = {} if socket else {"url": base + EVENTS_PATH}
     request_url = {} if socket else {"request_url": base + EVENTS_PATH}
-    everyone = menu(Who.EVERYONE, Who.MEMBERS)
+    with i18n.using(config.languages.default):  # Slack shows one description to everyone
+        everyone = menu(Who.EVERYONE, Who.MEMBERS)
     commands = [
         {
             "command": config.slack.command,

@@ -57,6 +57,7 @@ from bot.handlers.catalogue import menu
 from bot.handlers.dispatch import Dispatcher, takes_file
 from bot.handlers.registry import Who
 from bot.health import AdapterHealth
+from bot.i18n import N_, _
 from bot.messages import FileNotFetched, Incoming, IncomingFile
 from bot.platforms.credentials import Secrets
 from bot.platforms.outbox import MaybeSent, Outbox, RetryLater, Undeliverable
@@ -79,16 +80,20 @@ DOWNLOAD_DEADLINE_S = 30
 PHOTO_COMMAND = "photo"
 CONFIRM_DATA = "photo-confirm"
 
-# The offer answers the photo's message, which Telegram hands back with the press.
-PHOTO_OFFER = Reply(
-    (
-        Text("Enter this photo in the competition?"),
-        Buttons((Button("Enter it", CONFIRM_DATA),)),
-        Example("photo Sunrise over the Taff", "Or send it with a title as its caption"),
+CONFIRM_GONE = N_("That photo is no longer there; please send it again.")
+CONFIRM_NOT_YOURS = N_("Only the person who sent this photo can enter it.")
+
+
+def photo_offer() -> Reply:
+    """The offer answers the photo's message, which Telegram hands back with the press."""
+    return Reply(
+        (
+            Text(_("Enter this photo in the competition?")),
+            Buttons((Button(_("Enter it"), CONFIRM_DATA),)),
+            Example("photo Sunrise over the Taff", _("Or send it with a title as its caption")),
+        )
     )
-)
-CONFIRM_GONE = "That photo is no longer there; please send it again."
-CONFIRM_NOT_YOURS = "Only the person who sent this photo can enter it."
+
 
 log = logging.getLogger(__name__)
 # Bot API URLs carry the token: httpx logs every request URL at INFO, PTB's bot its URLs at DEBUG.
@@ -300,7 +305,9 @@ class TelegramAdapter:
         if not (entering or offering) or self._recent.seen(str(update.update_id)):
             return
         if offering:
-            self._replies.start(self._answer(message, user.id, [PHOTO_OFFER]))
+            with i18n.using(self._language_of(user)):
+                offer = photo_offer()
+            self._replies.start(self._answer(message, user.id, [offer]))
             return
         file = _incoming_file(message.photo[-1] if message.photo else message.document)
         replies = await self._run(user, message.chat_id, text, str(update.update_id), file)
@@ -319,6 +326,11 @@ class TelegramAdapter:
         replies = await self._run(query.from_user, query.message.chat.id, query.data, delivery_id)
         self._replies.start(self._answer_press(query, replies))
 
+    def _language_of(self, user: User) -> str:
+        """The language of a reply made here, before any command runs: the user's app's."""
+        languages = self.config.languages
+        return i18n.nearest(user.language_code, languages.shipped) or languages.default
+
     async def _confirm(self, query: CallbackQuery) -> None:
         """The sender's press enters the photo that the offer answered, as `/photo TITLE` with
         it would. The photo is read from the offer itself, so any instance can take the press,
@@ -326,10 +338,12 @@ class TelegramAdapter:
         offer = query.message
         photo_message = offer.reply_to_message if isinstance(offer, Message) else None
         if photo_message is None or not photo_message.photo:
-            self._replies.start(query.answer(CONFIRM_GONE))
+            with i18n.using(self._language_of(query.from_user)):
+                self._replies.start(query.answer(_(CONFIRM_GONE)))
             return
         if photo_message.from_user is None or photo_message.from_user.id != query.from_user.id:
-            self._replies.start(query.answer(CONFIRM_NOT_YOURS))
+            with i18n.using(self._language_of(query.from_user)):
+                self._replies.start(query.answer(_(CONFIRM_NOT_YOURS)))
             return
         text = f"{PHOTO_COMMAND} {photo_message.caption or ''}".strip()
         file = _incoming_file(photo_message.photo[-1])
