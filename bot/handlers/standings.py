@@ -32,7 +32,11 @@ def show_me(ctx: Context, _command: Me) -> Reply:
     totals, team = standing.totals, standing.team
     rank, out_of = ctx.store.person_standing(totals.total_m)
     parts = [
-        Heading(f"{ctx.participant.display_name}: {figures.km(totals.total_m)}"),
+        Heading(
+            _("{name}: {km}").format(
+                name=ctx.participant.display_name, km=figures.km(totals.total_m)
+            )
+        ),
         kinds_table(totals.run_m, totals.walk_m, totals.cycle_m, with_total=True),
         Text(
             _("Days active: {days}. Rank {rank} of {out_of}.").format(
