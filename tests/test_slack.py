@@ -531,3 +531,14 @@ async def test_a_slack_user_is_answered_in_their_slack_locale(slack):
     assert "Das können nur die Admins der Challenge." in reply_text(reply)
     (call,) = slack.api.called("users.info")
     assert call["user"] == "UFRANZ" and str(call["include_locale"]).lower() in ("true", "1")
+
+
+async def test_a_german_day_on_slack(slack):
+    said = reply_text(await slack.command("UFRANZ", "newteam Rote Raketen"))
+    assert "Das Team Rote Raketen ist gegründet" in said
+    said = reply_text(await slack.command("UFRANZ", "12,5 km rad", command="/log"))
+    assert "12,5 km Radfahren am Do., 15. Juli 2021." in said
+    said = reply_text(await slack.command("UFRANZ", "standings"))
+    assert "Team-Rangliste, Do., 15. Juli 2021" in said
+    said = reply_text(await slack.command("UFRANZ", "language klingon"))
+    assert "Die Sprache 'klingon' spreche ich nicht. Wähle eine davon: en (English)" in said

@@ -742,3 +742,20 @@ async def test_a_telegram_user_is_answered_in_their_apps_language(telegram):
     assert "From now on I answer you in English." in reply["text"]
     reply = await telegram.ask(german, "/admin post")
     assert "Only the challenge admins can do that." in reply["text"]
+
+
+async def test_a_german_day_on_telegram(telegram):
+    greta = {"id": 1011, "is_bot": False, "first_name": "Greta", "language_code": "de-DE"}
+    said = (await telegram.ask(greta, "/newteam Rote Raketen"))["text"]
+    assert "Das Team Rote Raketen ist gegründet, und du bist sein Kapitän." in said
+    said = (await telegram.ask(greta, "/log 12,5 km laufen gestern"))["text"]
+    assert "12,5 km Laufen am " in said and " Juli 2021." in said
+    assert "Du: 12,5 km in dieser Saison, Platz 1." in said
+    said = (await telegram.ask(greta, "/totals"))["text"]
+    assert "Spende bisher: 1\xa0€ bei 0,10\xa0€ pro km." in said
+    said = (await telegram.ask(greta, "/log 5 km"))["text"]
+    assert "Bist du gelaufen, gegangen oder Rad gefahren?" in said
+    said = (await telegram.ask(greta, "/standigs"))["text"]
+    assert "Den Befehl 'standigs' kenne ich nicht." in said
+    said = (await telegram.ask(greta, "/help"))["text"]
+    assert "was er tut" in said and "einem Team beitreten" in said
