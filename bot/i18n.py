@@ -24,7 +24,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal, get_currency_symbol
+from babel.numbers import NumberPattern, format_currency, get_currency_symbol, parse_pattern
 
 LOCALES = Path(__file__).parent / "locales"
 DOMAIN = "messages"
@@ -86,13 +86,17 @@ def N_(message: str) -> str:
 
 def nearest(code: str | None, available: Iterable[str]) -> str | None:
     """The available language nearest to a platform's code (`de-AT`, `pt_BR`, `fr`), if any."""
-    if not code:
-        return None
+    language = _language_part(code) if code else None
+    return language if language in set(available) else None
+
+
+@cache
+def _language_part(code: str) -> str | None:
+    """The language of a platform's locale code: `de` for `de-AT`; None for no language."""
     try:
-        wanted = Locale.parse(code.replace("-", "_"))
+        return Locale.parse(code.replace("-", "_")).language
     except (ValueError, TypeError, UnknownLocaleError):
         return None
-    return wanted.language if wanted.language in set(available) else None
 
 
 # --- figures, for the language being written ---------------------------------------------
@@ -100,7 +104,18 @@ def nearest(code: str | None, available: Iterable[str]) -> str | None:
 
 def decimal(value: Decimal | int | float, pattern: str = "#,##0.#") -> str:
     """A number with the locale's grouping and decimal mark: `264,497.5`, `264.497,5`."""
-    return format_decimal(value, pattern, locale=_language.get())
+    return _pattern(pattern).apply(value, _locale(_language.get()))
+
+
+# Parsed once: every reply writes many numbers, and parsing is most of formatting's cost.
+@cache
+def _pattern(pattern: str) -> NumberPattern:
+    return parse_pattern(pattern)
+
+
+@cache
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
 
 
 def money(amount: Decimal, currency: str) -> str:
@@ -109,7 +124,7 @@ def money(amount: Decimal, currency: str) -> str:
     code = _language.get()
     if code == SOURCE:
         return f"{currency} {amount:,}"
-    pattern = Locale.parse(code).currency_formats["standard"].pattern
+    pattern = _locale(code).currency_formats["standard"].pattern
     if amount == amount.to_integral_value():
         pattern = pattern.replace(".00", "")
     return format_currency(amount, currency, pattern, locale=code, currency_digits=False)
