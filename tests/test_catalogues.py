@@ -97,3 +97,12 @@ def test_a_platform_language_maps_to_the_nearest_shipped_one():
     assert i18n.nearest("de-AT", ["en", "de"]) == "de"
     assert i18n.nearest("pt-BR", ["en", "de"]) is None
     assert i18n.nearest("", ["en"]) is None
+
+
+@pytest.mark.skipif("pl" not in i18n.SHIPPED, reason="Polish is not shipped yet")
+def test_polish_counts_take_their_three_forms():
+    forms = i18n.translations("pl")
+    chosen = [forms.ngettext("{count} team", "{count} teams", n) for n in (1, 2, 5, 22, 25, 112)]
+    one, few, many = chosen[0], chosen[1], chosen[2]
+    assert len({one, few, many}) == 3
+    assert chosen[3:] == [few, many, many]
