@@ -31,7 +31,7 @@ DOMAIN = "messages"
 SOURCE = "en"  # the language the messages are written in
 # Every language the bot can speak: English and each complete catalogue. A catalogue is
 # listed here only once tests/test_catalogues.py finds it complete.
-SHIPPED = ("en", "de")
+SHIPPED = ("en", "de", "fr", "es", "it", "nl", "pl")
 
 _language: ContextVar[str] = ContextVar("language", default=SOURCE)
 

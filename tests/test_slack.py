@@ -132,6 +132,7 @@ async def slack_api() -> AsyncIterator[FakeSlackApi]:
             "UALICE": {"name": "Alice"},
             "UBOB": {"name": "Bob", "tz": "Asia/Tokyo"},
             "UFRANZ": {"name": "Franz", "locale": "de-DE"},
+            "UFLEUR": {"name": "Fleur", "locale": "fr-FR"},
         }
     )
     await api.start()
@@ -542,3 +543,14 @@ async def test_a_german_day_on_slack(slack):
     assert "Team-Rangliste, Do., 15. Juli 2021" in said
     said = reply_text(await slack.command("UFRANZ", "language klingon"))
     assert "Die Sprache 'klingon' spreche ich nicht. Wähle eine davon: en (English)" in said
+
+
+async def test_a_french_day_on_slack(slack):
+    said = reply_text(await slack.command("UFLEUR", "newteam Les Fusées"))
+    assert "L'équipe Les Fusées est créée, et vous en êtes capitaine." in said
+    said = reply_text(await slack.command("UFLEUR", "12,5 km vélo hier", command="/log"))
+    assert "12,5 km de vélo le mer. 14 juil. 2021." in said
+    said = reply_text(await slack.command("UFLEUR", "totals"))
+    assert "Don jusqu'ici\xa0: 1\xa0€ à 0,10\xa0€ par km." in said
+    said = reply_text(await slack.command("UFLEUR", "5 km", command="/log"))
+    assert "Course, marche ou vélo\xa0?" in said

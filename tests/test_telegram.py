@@ -15,6 +15,7 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot import i18n
 from bot.app import RunningBot, Secrets, start_bot
 from bot.config import Config, ConfigError
 from bot.render.telegram import keyboard
@@ -728,7 +729,7 @@ async def test_each_shipped_language_gets_its_own_command_menu(telegram):
         }
         for call in calls
     }
-    assert {code for code, _ in menus} == {None, "en", "de"}
+    assert {code for code, _ in menus} == {None, *i18n.SHIPPED}
     assert menus[("de", "default")]["language"].startswith("zeigt oder wählt die Sprache")
     assert menus[("en", "default")]["language"].startswith("show or choose the language")
     assert menus[(None, "default")] == menus[("en", "default")]
