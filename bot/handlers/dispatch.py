@@ -159,7 +159,7 @@ class Dispatcher:
                 if not database_away(error):
                     raise
                 # No connection to be had (the server restarting): nothing was written.
-                return _busy(logs, error)
+                return _busy([incoming for incoming, _log in logs], error, self.config)
 
         batches: Batcher[activities.LogRequest, list[Reply]] = Batcher(
             write, parallel=PARALLEL_POSTGRESQL_BATCHES
@@ -218,18 +218,21 @@ class Dispatcher:
                 return self._write_logs(sessions, requests)
             except Exception as error:
                 if database_away(error):
-                    return _busy(requests, error)
+                    return _busy([incoming for incoming, _log in requests], error, self.config)
                 # The error's class only: its text carries the SQL and people's values.
                 log.info(
                     "log_batch_split",
                     extra={"size": len(requests), "error": type(error).__name__},
                 )
-        return [
-            self._guarded(
-                incoming, lambda one=(incoming, command): self._write_logs(sessions, [one])[0]
-            )
-            for incoming, command in requests
-        ]
+        return [self._guarded_log(sessions, request) for request in requests]
+
+    def _guarded_log(
+        self, sessions: Callable[[], Session], request: activities.LogRequest
+    ) -> list[Reply]:
+        """One log on its own; an apology in its sender's language when it fails."""
+        incoming = request[0]
+        with i18n.using(reply_language(None, incoming, self.config)):
+            return self._guarded(incoming, lambda: self._write_logs(sessions, [request])[0])
 
     def _write_logs(
         self, sessions: Callable[[], Session], requests: list[activities.LogRequest]
@@ -252,7 +255,7 @@ class Dispatcher:
                 return [say(_(SORRY))]
         except Exception as error:
             if database_away(error):
-                return _busy([incoming], error)[0]
+                return _busy([incoming], error, self.config)[0]
             log.exception("command_failed", extra={"platform": incoming.platform})
             return [say(_(SORRY))]
 
@@ -355,13 +358,18 @@ async def _in_worker(work: Callable[[], Done], deadline_s: float) -> Done:
         raise
 
 
-def _busy(requests: list[Any], error: BaseException) -> list[list[Reply]]:
-    """A "busy" reply for each request that met a database away; one warning for all."""
+def _busy(incomings: list[Incoming], error: BaseException, config: Config) -> list[list[Reply]]:
+    """A "busy" reply for each message that met a database away, in the language its
+    platform tells (its sender's own choice is in the database); one warning for all."""
     log.warning(
-        "database_unavailable", extra={"error": type(error).__name__, "commands": len(requests)}
+        "database_unavailable", extra={"error": type(error).__name__, "commands": len(incomings)}
     )
     metrics.DATABASE_ERRORS.labels(type(error).__name__).inc()
-    return [[say(_(BUSY))] for _request in requests]
+    replies = []
+    for incoming in incomings:
+        with i18n.using(reply_language(None, incoming, config)):
+            replies.append([say(_(BUSY))])
+    return replies
 
 
 def _kind(command: c.Command | c.ParseError) -> str:
