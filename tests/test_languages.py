@@ -66,3 +66,13 @@ def test_a_german_reader_gets_german_figures(chat):
     assert "12,5 km Laufen am Do., 15. Juli 2021" in logged
     assert "Du: 12,5 km in dieser Saison, Platz 1." in logged
     assert "Spende bisher: 1\xa0€ bei 0,10\xa0€ pro km." in chat.say("anna", "/totals")
+
+
+def test_a_log_is_read_with_the_words_of_the_language_its_writer_chose(chat):
+    # `hier` is yesterday in French, and means nothing in a German or English log.
+    chat.say("fleur", "/language fr")
+    chat.say("fleur", "/newteam Les Fusées")
+    logged = chat.say("fleur", "/log 5 km run hier")
+    assert "5 km de course le mer. 14 juil. 2021" in logged
+    chat.say("anna", "/language de")
+    assert "'hier' verstehe ich in einem Eintrag nicht." in chat.say("anna", "/log 5 km run hier")

@@ -189,6 +189,8 @@ class Dispatcher:
             # Refused before anything is stored: an admin command from others has no effect.
             with i18n.using(self._chosen_language(incoming)):
                 return [REFUSALS[Who.ADMINS]]
+        if declaration.batched:  # a log only its reader's own language could read
+            return self.log_many([(incoming, command)])[0]
         return self._guarded(incoming, lambda: self._run(incoming, declaration, command, admin))
 
     def _chosen_language(self, incoming: Incoming) -> str:
