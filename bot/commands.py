@@ -282,6 +282,23 @@ class ForgetMe(Command):
 
 
 @dataclass(frozen=True)
+class SetLanguage(Command):
+    """`language` shows the caller's language; `language CODE` chooses one."""
+
+    wanted: str | None
+
+    @classmethod
+    def read(cls, rest: str, words: str) -> Self:
+        typed = rest.split()
+        if len(typed) > 1:
+            refuse(
+                _("Put one language code after '{words}', such as 'de'.").format(words=words),
+                f"{words} de",
+            )
+        return cls(typed[0].lower() if typed else None)
+
+
+@dataclass(frozen=True)
 class AdminRemove(Command):
     activity_id: int
     reason: str

@@ -1,34 +1,14 @@
 """The language the bot answers someone in."""
 
-from dataclasses import dataclass
-from typing import Self
-
 from babel import Locale
 
 from bot import i18n
-from bot.commands import Command
+from bot.commands import SetLanguage
 from bot.handlers.context import Context
 from bot.handlers.registry import Who, command
 from bot.i18n import _
 from bot.replies import Reply, say
-from bot.words import quote, refuse
-
-
-@dataclass(frozen=True)
-class SetLanguage(Command):
-    """`language` shows the caller's language; `language CODE` chooses one."""
-
-    wanted: str | None
-
-    @classmethod
-    def read(cls, rest: str, words: str) -> Self:
-        typed = rest.split()
-        if len(typed) > 1:
-            refuse(
-                _("Put one language code after '{words}', such as 'de'.").format(words=words),
-                f"{words} de",
-            )
-        return cls(typed[0].lower() if typed else None)
+from bot.words import quote
 
 
 def language_name(code: str) -> str:
