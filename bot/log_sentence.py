@@ -7,6 +7,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import NoReturn
 
+from bot import i18n
 from bot.domain.days import DayMonth, DayRef, ExactDate, RelativeDay
 from bot.domain.kinds import ActivityKind
 from bot.i18n import _
@@ -90,12 +91,13 @@ def _refuse_if_grouped(typed: str, number: str, metres_per_unit: Decimal) -> Non
     match = _GROUPED.fullmatch(number)
     if match is None or metres_per_unit == MILE:
         return
-    whole = int(match[1] + match[2])
-    small = format(Decimal(f"{match[1]}.{match[2]}").normalize(), "f")
+    # Both readings as the reader writes numbers: `10 m oder 10.000 m` in German.
+    whole = i18n.decimal(int(match[1] + match[2]))
+    small = i18n.decimal(Decimal(f"{match[1]}.{match[2]}"), "#,##0.###")
     if metres_per_unit == METRE:
-        readings = _("{small} m or {whole} m").format(small=small, whole=f"{whole:,}")
+        readings = _("{small} m or {whole} m").format(small=small, whole=whole)
     elif typed == number:  # no unit: km is assumed
-        readings = _("{small} km or {whole} m").format(small=small, whole=f"{whole:,}")
+        readings = _("{small} km or {whole} m").format(small=small, whole=whole)
     else:
         return  # `1,500 km` is 1.5 km: a thousand km is more than anyone logs
     refuse(
