@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from bot import i18n
 from bot.i18n import _
+from bot.vocabulary import in_readers_words
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,10 @@ class Example:
 
     command: str
     label: str = field(default_factory=lambda: _("Example"))
+
+    def __post_init__(self) -> None:
+        # Made while a reply is written in its reader's language: the example in their words.
+        object.__setattr__(self, "command", in_readers_words(self.command, i18n.language()))
 
 
 @dataclass(frozen=True)

@@ -428,3 +428,36 @@ COMMAND_WORDS: dict[str, dict[str, str]] = {
     "show": _said("zeigen", "afficher", "mostrar", "mostra", "tonen", "pokaz"),
     "language": _said("sprache", "langue", "idioma", "lingua", "taal", "jezyk"),
 }
+
+
+# Words after a command that read the same in every language's grammar.
+ARGUMENT_WORDS: dict[str, dict[str, str]] = {
+    "people": _said("personen", "personnes", "personas", "persone", "personen", "osoby"),
+}
+
+
+def in_readers_words(command: str, language: str) -> str:
+    """An example command (`log 5 km run yesterday`) in the reader's own words
+    (`eintragen 5 km laufen gestern`); it parses for everyone, since every language's words
+    do. Names, numbers and units stay as they are."""
+    words = WORDS.get(language)
+    if words is None or language == "en":
+        return command
+    first, *rest = command.split(" ")
+    said = [COMMAND_WORDS.get(first, {}).get(language, first)]
+    for token in rest:
+        kind = WORDS["en"].kinds.get(token.lower())
+        day = WORDS["en"].days.get(token.lower())
+        if kind is not None:
+            token = _first(words.kinds, kind) or token
+        elif day is not None:
+            token = _first(words.days, day) or token
+        elif token in ARGUMENT_WORDS:
+            token = ARGUMENT_WORDS[token].get(language, token)
+        said.append(token)
+    return " ".join(said)
+
+
+def _first(table: Mapping[str, object], meaning: object) -> str | None:
+    """The first spelling a language lists for a meaning: its usual word."""
+    return next((spelling for spelling, value in table.items() if value == meaning), None)

@@ -53,7 +53,7 @@ def test_the_grammar_refuses_in_the_readers_language(chat):
     chat.say("anna", "/language de")
     refused = chat.say("anna", "/standigs")
     assert "Den Befehl 'standigs' kenne ich nicht. Meintest du 'standings'?" in refused
-    assert "Beispiel: /help" in refused
+    assert "Beispiel: /hilfe" in refused
     assert "Wie weit warst du unterwegs?" in chat.say("anna", "/log run")
     # The platform's language alone is enough.
     assert "Wie weit warst du unterwegs?" in chat.say("bea", "/log run", language="de")

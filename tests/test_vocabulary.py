@@ -104,3 +104,21 @@ def test_every_shipped_language_has_words() -> None:
 def test_command_words_in_other_languages_beside_the_english_ones(text, expected) -> None:
     assert parse(text, "de") == expected
     assert parse(text, "en") == expected
+
+
+@pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
+def test_examples_are_shown_in_the_readers_words_and_still_parse(language) -> None:
+    from bot import i18n
+    from bot.vocabulary import in_readers_words
+
+    for example in ("log 5 km run yesterday", "join Red Rockets", "standings people", "undo"):
+        said = in_readers_words(example, language)
+        assert parse(said, language) == parse(example, "en")
+    with i18n.using(language):
+        assert in_readers_words("log 5 km run", language) != "log 5 km run"
+
+
+def test_a_german_refusal_shows_its_example_in_german(chat) -> None:
+    chat.say("anna", "/language de")
+    reply = chat.say("anna", "/log 5 km")
+    assert "/eintragen 5 km laufen" in reply

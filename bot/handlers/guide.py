@@ -1,5 +1,6 @@
 """`help`: the commands this user may use, with one example each."""
 
+from bot import i18n
 from bot.commands import Help
 from bot.domain.days import short_day
 from bot.handlers import figures
@@ -7,6 +8,7 @@ from bot.handlers.context import Context
 from bot.handlers.registry import Who, command, declared
 from bot.i18n import N_, _
 from bot.replies import Heading, Reply, Table
+from bot.vocabulary import in_readers_words
 
 
 @command(
@@ -21,7 +23,7 @@ from bot.replies import Heading, Reply, Table
 def show_help(ctx: Context, _command: Help) -> Reply:
     season, caller = ctx.config.season, ctx.caller
     rows = tuple(
-        (d.syntax, _(d.help), d.example)
+        (d.syntax, _(d.help), in_readers_words(d.example, i18n.language()))
         for d in sorted(declared(), key=lambda d: d.who is Who.ADMINS)
         if d.refusal(caller) is None or d.who is Who.MEMBERS
     )
