@@ -760,3 +760,18 @@ async def test_a_german_day_on_telegram(telegram):
     assert "Den Befehl 'standigs' kenne ich nicht." in said
     said = (await telegram.ask(greta, "/help"))["text"]
     assert "was er tut" in said and "einem Team beitreten" in said
+
+
+async def test_a_french_day_on_telegram(telegram):
+    fleur = {"id": 1012, "is_bot": False, "first_name": "Fleur", "language_code": "fr"}
+    said = (await telegram.ask(fleur, "/newteam Les Fusées"))["text"]
+    assert "L'équipe Les Fusées est créée, et vous en êtes capitaine." in said
+    said = (await telegram.ask(fleur, "/log 12,5 km vélo hier"))["text"]
+    assert "12,5 km de vélo le mer. 14 juil. 2021." in said
+    said = (await telegram.ask(fleur, "/totals"))["text"]
+    assert "Don jusqu'ici\xa0: 1\xa0€ à 0,10\xa0€ par km." in said
+    said = (await telegram.ask(fleur, "/log 5 km"))["text"]
+    assert "Course, marche ou vélo\xa0?" in said
+    assert "/noter 5 km courir" in said  # the example, in the reader's words
+    said = (await telegram.ask(fleur, "/log 10,000 m courir"))["text"]
+    assert "10\u202f000 m" in said or "10\xa0000 m" in said
