@@ -154,3 +154,10 @@ def test_a_mistake_in_an_admin_command_tells_others_only_that_it_is_for_admins(
     chat.make_admin("ada")
     assert chat.send("mia", typed) == [REFUSALS[Who.ADMINS]]
     assert "Which admin command?" in chat.say("ada", "/admin")
+
+
+@pytest.mark.parametrize("declaration", DECLARATIONS, ids=by_name)
+def test_each_commands_arguments_are_marked_for_translation(declaration: Declaration) -> None:
+    from bot.handlers.guide import ARGUMENTS
+
+    assert not declaration.arguments or declaration.arguments in ARGUMENTS

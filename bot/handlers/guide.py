@@ -5,7 +5,7 @@ from bot.commands import Help
 from bot.domain.days import short_day
 from bot.handlers import figures
 from bot.handlers.context import Context
-from bot.handlers.registry import Who, command, declared
+from bot.handlers.registry import Declaration, Who, command, declared
 from bot.i18n import N_, _
 from bot.replies import Heading, Reply, Table
 from bot.vocabulary import in_readers_words
@@ -23,7 +23,7 @@ from bot.vocabulary import in_readers_words
 def show_help(ctx: Context, _command: Help) -> Reply:
     season, caller = ctx.config.season, ctx.caller
     rows = tuple(
-        (d.syntax, _(d.help), in_readers_words(d.example, i18n.language()))
+        (_syntax(d), _(d.help), in_readers_words(d.example, i18n.language()))
         for d in sorted(declared(), key=lambda d: d.who is Who.ADMINS)
         if d.refusal(caller) is None or d.who is Who.MEMBERS
     )
@@ -44,3 +44,28 @@ def show_help(ctx: Context, _command: Help) -> Reply:
             ),
         )
     )
+
+
+# The arguments of the declared syntaxes, marked for the catalogues; a test checks that every
+# declared command's arguments are here.
+ARGUMENTS = (
+    N_("DISTANCE ACTIVITY [DAY]"),
+    N_("ID"),
+    N_("ID REASON"),
+    N_("NAME"),
+    N_("TEXT"),
+    N_("ZONE"),
+    N_("[CHARITY]"),
+    N_("[CODE]"),
+    N_("[NAME]"),
+    N_("[TITLE]"),
+    N_("[people]"),
+)
+
+
+def _syntax(declaration: Declaration) -> str:
+    """`eintragen DISTANZ AKTIVITÄT [TAG]`: the syntax in the reader's words."""
+    language = i18n.language()
+    words = in_readers_words(declaration.english, language)
+    arguments = declaration.arguments
+    return f"{words} {_(arguments)}" if arguments else words

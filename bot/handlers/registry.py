@@ -83,6 +83,11 @@ class Declaration:
     def takes_arguments(self) -> bool:
         return self.syntax != self.english
 
+    @property
+    def arguments(self) -> str:
+        """What follows the command words in the syntax: `DISTANCE ACTIVITY [DAY]`."""
+        return self.syntax[len(self.english) :].strip()
+
     def refusal(self, caller: Caller) -> Reply | None:
         """Why this caller may not use the command; None when they may."""
         allowed = (
