@@ -111,6 +111,9 @@ def load(config: Config, size: DataSize, seed: int = 2021) -> LoadTimes:
                 _advance_sequences(session)
         rows_done = time.perf_counter()
         with transaction(make_sessions(engine)) as session:
+            if engine.dialect.name == "postgresql":
+                # Nor is rebuilding 620,000 activities' totals, which may take longer.
+                session.execute(text("SET LOCAL statement_timeout = 0"))
             repo.rebuild_totals(session, dispatcher.season_id)
         totals_done = time.perf_counter()
         if engine.dialect.name == "postgresql":
