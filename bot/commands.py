@@ -6,14 +6,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
-from typing import Self
+from typing import ClassVar, Self
 from zoneinfo import available_timezones
 
 from bot import i18n
 from bot.domain.days import DayRef
 from bot.domain.kinds import ActivityKind
 from bot.domain.names import graphemes
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.log_sentence import read_log
 from bot.vocabulary import READER_LANGUAGE
 from bot.words import (
@@ -266,19 +266,24 @@ class MyData(Command):
 
 
 @dataclass(frozen=True)
-class ForgetMe(Command):
-    """Erase the caller's personal data; only `confirmed` does it."""
+class _Confirmed(Command):
+    """A command that acts for good only when `confirm` follows its words."""
 
     confirmed: bool = False
+    refusal: ClassVar[str]  # marked with N_, translated when refused
 
     @classmethod
     def read(cls, rest: str, words: str) -> Self:
         if rest.lower() not in ("", "confirm"):
-            refuse(
-                _("Say {words}, then {words} confirm to erase your data.").format(words=words),
-                words,
-            )
+            refuse(_(cls.refusal).format(words=words), words)
         return cls(confirmed=bool(rest))
+
+
+@dataclass(frozen=True)
+class ForgetMe(_Confirmed):
+    """Erase the caller's personal data; only `confirmed` does it."""
+
+    refusal = N_("Say {words}, then {words} confirm to erase your data.")
 
 
 @dataclass(frozen=True)
@@ -352,19 +357,10 @@ class AdminPost(Command):
 
 
 @dataclass(frozen=True)
-class AdminFinish(Command):
+class AdminFinish(_Confirmed):
     """Post the final report now (once per season); before it is due, only `confirmed`."""
 
-    confirmed: bool = False
-
-    @classmethod
-    def read(cls, rest: str, words: str) -> Self:
-        if rest.lower() not in ("", "confirm"):
-            refuse(
-                _("Say {words}, or {words} confirm before the report is due.").format(words=words),
-                words,
-            )
-        return cls(confirmed=bool(rest))
+    refusal = N_("Say {words}, or {words} confirm before the report is due.")
 
 
 @dataclass(frozen=True)

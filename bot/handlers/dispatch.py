@@ -23,7 +23,7 @@ from bot.handlers.context import Context, reply_language
 from bot.handlers.registry import REFUSALS, Declaration, Who
 from bot.i18n import N_, _
 from bot.messages import FileElsewhere, FileNotFetched, Incoming
-from bot.replies import Reply, Text, say
+from bot.replies import Part, Reply, Text, say
 from storage import repository as repo
 from storage.database import DatabaseBusy, LoopDatabase, make_read_sessions, transaction
 
@@ -385,9 +385,7 @@ def _outcome(command: c.Command | c.ParseError, replies: list[Reply]) -> str:
         return "busy"
     if said & (_in_every_language(SORRY) | _in_every_language(NOT_FETCHED)):
         return "failed"
-    if isinstance(command, c.ParseError) or any(
-        refusal.parts[0] in said for refusal in _every_refusal()
-    ):
+    if isinstance(command, c.ParseError) or said & _every_refusal():
         return "refused"
     return "ok" if replies else "repeated"
 
@@ -399,12 +397,13 @@ def _in_every_language(message: str) -> frozenset[Text]:
 
 
 @cache
-def _every_refusal() -> tuple[Reply, ...]:
-    refusals = []
+def _every_refusal() -> frozenset[Part]:
+    """The first line of every refusal in every shipped language, to tell an outcome by."""
+    lines = set()
     for code in i18n.SHIPPED:
         with i18n.using(code):
-            refusals.extend(REFUSALS.values())
-    return tuple(refusals)
+            lines.update(refusal.parts[0] for refusal in REFUSALS.values())
+    return frozenset(lines)
 
 
 @dataclass(frozen=True)
