@@ -14,7 +14,7 @@ from bot.domain.days import DayRef
 from bot.domain.kinds import ActivityKind
 from bot.domain.names import graphemes
 from bot.i18n import N_, _
-from bot.log_sentence import read_log
+from bot.log_sentence import read_caption, read_log
 from bot.vocabulary import READER_LANGUAGE
 from bot.words import (
     ParseError,
@@ -113,6 +113,19 @@ class Log(Command):
     def read(cls, rest: str, words: str) -> Self:
         said = read_log(rest)
         return cls(said.distance_m, said.kind, said.day, said.unit_assumed)
+
+
+@dataclass(frozen=True)
+class Upload(Command):
+    """An activity file's log: the caption may name the activity, and the day it must be on."""
+
+    kind: ActivityKind | None = None
+    day: DayRef | None = None
+
+    @classmethod
+    def read(cls, rest: str, words: str) -> Self:
+        said = read_caption(rest)
+        return cls(said.kind, said.day)
 
 
 @dataclass(frozen=True)

@@ -243,6 +243,33 @@ class PrivacyConfig(_Table):
         return datetime.combine(day, time(0), tzinfo=season.timezone)
 
 
+class SpeedLimitsConfig(_Table):
+    """The fastest moving average, in km/h, a file of each kind may show."""
+
+    run_kmh: _Positive = msgspec.field(default=25, name="run")
+    walk_kmh: _Positive = msgspec.field(default=10, name="walk")
+    cycle_kmh: _Positive = msgspec.field(default=70, name="cycle")
+
+    def of(self, kind: ActivityKind) -> int:
+        return {
+            ActivityKind.RUN: self.run_kmh,
+            ActivityKind.WALK: self.walk_kmh,
+            ActivityKind.CYCLE: self.cycle_kmh,
+        }[kind]
+
+
+class FilesConfig(_Table):
+    """GPX, FIT and TCX uploads: how big a file may be, and how fast it may be."""
+
+    max_mb: Annotated[int, Meta(ge=1, le=100, description="megabytes, from 1 to 100")] = 20
+    max_speed_kmh: SpeedLimitsConfig = SpeedLimitsConfig()
+
+    @property
+    def max_bytes(self) -> int:
+        """The most a file may hold, sent or unpacked."""
+        return self.max_mb * 1024 * 1024
+
+
 # The languages the bot has words for; `[languages] available` picks among them.
 _Language = Literal["en", "de", "fr", "es", "it", "nl", "pl"]
 
@@ -276,6 +303,7 @@ class Config:
     announce: tuple[AnnounceChat, ...]
     privacy: PrivacyConfig
     languages: LanguagesConfig = LanguagesConfig()
+    files: FilesConfig = FilesConfig()
 
     def is_admin(self, platform: str, user_id: str) -> bool:
         admins = {"slack": self.admins.slack, "telegram": self.admins.telegram}
@@ -295,6 +323,7 @@ class _Document(_Table, kw_only=True):
     announce: Annotated[tuple[_Announce, ...], Meta(description="[[announce]] tables")] = ()
     privacy: PrivacyConfig = PrivacyConfig()
     languages: LanguagesConfig = LanguagesConfig()
+    files: FilesConfig = FilesConfig()
 
 
 def config_path(argv_value: str | None, environ: Mapping[str, str]) -> Path:
@@ -401,6 +430,7 @@ def _typed(path: Path, document: _Document) -> Config:
         announce=tuple(AnnounceChat(chat.platform, str(chat.chat)) for chat in document.announce),
         privacy=document.privacy,
         languages=document.languages,
+        files=document.files,
     )
 
 

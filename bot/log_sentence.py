@@ -396,6 +396,47 @@ def read_log(rest: str) -> LoggedWords:
     return LoggedWords(distance.metres, kind, day, distance.unit_assumed)
 
 
+@dataclass(frozen=True)
+class CaptionWords:
+    """What a file's caption says: maybe the activity, maybe the day."""
+
+    kind: ActivityKind | None
+    day: DayRef | None
+
+
+def read_caption(rest: str) -> CaptionWords:
+    """`upload [ACTIVITY] [DAY]`: the distance comes from the file, never from the words."""
+    words = _read_log_words(_plain_digits(rest).split())
+    kinds = [word for word in words if isinstance(word, _Kind)]
+    days = [word for word in words if isinstance(word, _Day)]
+    for word in words:
+        if isinstance(word, _BareNumber) and isinstance(word.as_day, DayMonth):
+            days.append(_Day(word.typed, word.as_day))
+        elif isinstance(word, _Distance | _BareNumber):
+            refuse(
+                _(
+                    "The distance comes from the file, so leave {typed} out; "
+                    "the caption may say the activity and the day."
+                ).format(typed=quote(word.typed)),
+                "upload ride yesterday",
+            )
+    if len(kinds) > 1:
+        refuse(
+            _("I found two activities, {both}; a file holds one activity.").format(
+                both=both(kinds[0].typed, kinds[1].typed)
+            ),
+            "upload ride",
+        )
+    if len(days) > 1:
+        refuse(
+            _("I found two days, {both}; a file holds one day.").format(
+                both=both(days[0].typed, days[1].typed)
+            ),
+            "upload ride yesterday",
+        )
+    return CaptionWords(kinds[0].kind if kinds else None, days[0].day if days else None)
+
+
 def _plain_digits(text: str) -> str:
     """Any script's digits as 0-9 and full-width letters as plain ones (`５ ｋｍ` is 5 km);
     a fraction character is refused with the decimal to write instead."""

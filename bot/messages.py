@@ -14,12 +14,14 @@ class FileElsewhere(FileNotFetched):
 
 
 @dataclass(frozen=True)
-class IncomingImage:
-    """An image sent with the message; `content` is None when it was too big to fetch."""
+class FetchedFile:
+    """A file sent with the message; `content` is None when it was too big to fetch. `reading`
+    is what its command's reader made of it (a parsed track), outside any transaction."""
 
     content: bytes | None
     declared_size: int
     filename: str = ""
+    reading: object = None
 
 
 # A platform's transfer of one file: at most `limit` + 1 of its bytes (enough to tell that it
@@ -36,24 +38,24 @@ class IncomingFile:
 
     filename: str
     declared_size: int  # 0 when the platform does not tell
-    max_bytes: int  # the adapter's limit: a bigger file is never fetched whole
     deadline_s: float  # the adapter's: a stalled transfer must not hold the command long
     download: Download = field(repr=False)
 
-    async def fetch(self) -> IncomingImage:
-        """The file's bytes; only its size when it is over `max_bytes`. Raises
-        FileNotFetched when the platform fails or the deadline passes."""
-        if self.declared_size > self.max_bytes:
-            return IncomingImage(None, self.declared_size, self.filename)
+    async def fetch(self, max_bytes: int) -> FetchedFile:
+        """The file's bytes; only its size when it is over `max_bytes` (the command's limit:
+        a bigger file is never fetched whole). Raises FileNotFetched when the platform fails
+        or the deadline passes."""
+        if self.declared_size > max_bytes:
+            return FetchedFile(None, self.declared_size, self.filename)
         try:
             async with asyncio.timeout(self.deadline_s):
-                content = await self.download(self.max_bytes)
+                content = await self.download(max_bytes)
         except TimeoutError as error:
             raise FileNotFetched(f"no file within {self.deadline_s:g} s") from error
-        if content is None or len(content) > self.max_bytes:
-            too_big = max(self.declared_size, self.max_bytes + 1)
-            return IncomingImage(None, too_big, self.filename)
-        return IncomingImage(content, len(content), self.filename)
+        if content is None or len(content) > max_bytes:
+            too_big = max(self.declared_size, max_bytes + 1)
+            return FetchedFile(None, too_big, self.filename)
+        return FetchedFile(content, len(content), self.filename)
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class Incoming:
     language: str | None = None  # the person's language as the platform tells it: "de-AT"
     file: IncomingFile | None = None  # sent with the message, not fetched yet
     # The file's bytes, fetched by the dispatcher when the command takes a file.
-    image: IncomingImage | None = None
+    fetched: FetchedFile | None = None
 
     @property
     def delivery_key(self) -> str:

@@ -289,3 +289,39 @@ class PhotoEntry(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     title: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ActivityFile(Base):
+    """Where a log came from a file: its fingerprint and its time, never its route. Kept when
+    the admins remove the log, so that the same file cannot be sent again; gone when its owner
+    takes the log back, so that they may."""
+
+    __tablename__ = "activity_file"
+    __table_args__ = (
+        UniqueConstraint("season_id", "sha256"),
+        Index("ix_activity_file_participant", "participant_id", "started_at"),
+    )
+
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id"), primary_key=True)
+    season_id: Mapped[int] = mapped_column(ForeignKey("season.id"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    moving_s: Mapped[int] = mapped_column(Integer)
+
+
+class PendingUpload(Base):
+    """A file read but not logged yet, while its sender is asked which kind it was: one per
+    person, replaced by their next file."""
+
+    __tablename__ = "pending_upload"
+
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), primary_key=True)
+    season_id: Mapped[int] = mapped_column(ForeignKey("season.id"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    distance_m: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    moving_s: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())

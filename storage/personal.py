@@ -9,11 +9,13 @@ from sqlalchemy.orm import Session
 
 from storage.models import (
     Activity,
+    ActivityFile,
     AuditEntry,
     Ballot,
     Charity,
     Membership,
     Participant,
+    PendingUpload,
     PhotoEntry,
     PlatformAccount,
     Season,
@@ -176,6 +178,9 @@ def _forget(session: Session, who: Select[tuple[int]], now: datetime) -> list[Im
         .returning(PhotoEntry.sha256, PhotoEntry.media_type)
     ).all()
     session.execute(delete(PlatformAccount).where(PlatformAccount.participant_id.in_(who)))
+    # When someone recorded: the day of each log stays, the hour and the file do not.
+    session.execute(delete(ActivityFile).where(ActivityFile.participant_id.in_(who)))
+    session.execute(delete(PendingUpload).where(PendingUpload.participant_id.in_(who)))
     session.execute(
         update(Participant)
         .where(Participant.id.in_(who))

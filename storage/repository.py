@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select, update
@@ -314,6 +314,18 @@ def remove_activity(
         activity.participant_id, activity.team_id, activity.kind, activity.day, -activity.distance_m
     )
     logbook.move_totals(session, activity.season_id, [move])
+
+
+def day_total(session: Session, season_id: int, participant_id: int, day: date, kind: str) -> int:
+    total = session.scalar(
+        select(DailyTotal.distance_m).where(
+            DailyTotal.season_id == season_id,
+            DailyTotal.participant_id == participant_id,
+            DailyTotal.day == day,
+            DailyTotal.kind == kind,
+        )
+    )
+    return total or 0
 
 
 def latest_activity(session: Session, season_id: int, participant_id: int) -> Activity | None:

@@ -4,12 +4,12 @@ live in `repository`, `charity_vote` and `logbook`; this is what the handlers se
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 
 from sqlalchemy.orm import Session
 
-from storage import charity_vote, logbook, personal
+from storage import activity_files, charity_vote, logbook, personal
 from storage import repository as repo
 from storage.models import (
     Activity,
@@ -219,8 +219,45 @@ class CallerStore(SeasonStore):
         return repo.latest_activity(self.session, self.season_id, self.caller_id)
 
     def remove_activity(self, activity: Activity, reason: str) -> None:
-        """Soft-delete an activity, removed by the caller, and take it out of every total."""
+        """Soft-delete an activity, removed by the caller, and take it out of every total. Its
+        owner may send its file again; nobody may send a file the admins removed."""
         repo.remove_activity(self.session, activity, self.caller_id, reason, self.now)
+        if activity.participant_id == self.caller_id:
+            activity_files.taken_back(self.session, activity.id)
+
+    def my_day_total(self, day: date, kind: str) -> int:
+        """The metres of `kind` the caller has logged on `day`."""
+        return repo.day_total(self.session, self.season_id, self.caller_id, day, kind)
+
+    def record_activity(
+        self, team_id: int, kind: str, distance_m: int, day: date, source_key: str
+    ) -> logbook.Recorded:
+        """Log an activity for the caller, moving every total; its id, totals and ranks."""
+        new = logbook.NewActivity(self.caller_id, team_id, kind, distance_m, day, source_key)
+        return logbook.record_activities(self.session, self.season_id, [new], self.now)[0]
+
+    # -- the caller's activity files -------------------------------------------------------------
+
+    def file_seen(self, sha256: str) -> activity_files.SeenFile | None:
+        """The log made from this file before, by anyone, unless its owner took it back."""
+        return activity_files.seen(self.session, self.season_id, sha256)
+
+    def my_overlapping_file(self, started_at: datetime, ended_at: datetime) -> int | None:
+        """The id of the caller's standing log from a file whose time overlaps this one."""
+        return activity_files.overlapping(
+            self.session, self.season_id, self.caller_id, started_at, ended_at
+        )
+
+    def record_file(self, activity_id: int, facts: activity_files.FileFacts) -> None:
+        activity_files.record(self.session, self.season_id, self.caller_id, activity_id, facts)
+
+    def hold_file(self, facts: activity_files.FileFacts) -> None:
+        """Keep the caller's file until they say its kind."""
+        activity_files.hold(self.session, self.season_id, self.caller_id, facts, self.now)
+
+    def take_held_file(self) -> activity_files.FileFacts | None:
+        """The file the caller sent last without its kind, if recent; no longer held."""
+        return activity_files.take_held(self.session, self.season_id, self.caller_id, self.now)
 
     def my_totals(self) -> ParticipantTotal:
         """The caller's season distance per kind (all zero before their first log)."""

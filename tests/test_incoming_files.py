@@ -1,5 +1,5 @@
 """A file sent with a message is fetched only when its command takes one, within the
-adapter's size limit and deadline, before the command's transaction."""
+command's size limit and the adapter's deadline, before the command's transaction."""
 
 import asyncio
 import io
@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from bot.domain.images import MAX_BYTES
 from bot.messages import FileNotFetched, IncomingFile
 from storage.models import PhotoEntry
 
@@ -33,8 +34,8 @@ class Transfer:
         await asyncio.sleep(self.delay_s)
         return self.content
 
-    def file(self, declared_size: int = 0, max_bytes: int = LIMIT, deadline_s: float = 5):
-        return IncomingFile("sent.png", declared_size, max_bytes, deadline_s, self)
+    def file(self, declared_size: int = 0, deadline_s: float = 5):
+        return IncomingFile("sent.png", declared_size, deadline_s, self)
 
 
 # -- the file on its own ---------------------------------------------------------------------
@@ -42,28 +43,28 @@ class Transfer:
 
 async def test_a_file_within_the_limit_is_fetched_with_its_name_and_size():
     transfer = Transfer(b"x" * 600)
-    image = await transfer.file(declared_size=600).fetch()
+    image = await transfer.file(declared_size=600).fetch(LIMIT)
     assert (image.content, image.declared_size, image.filename) == (b"x" * 600, 600, "sent.png")
     assert transfer.limits == [LIMIT]
 
 
 async def test_a_file_declared_over_the_limit_is_never_fetched():
     transfer = Transfer(b"x" * 5000)
-    image = await transfer.file(declared_size=5000).fetch()
+    image = await transfer.file(declared_size=5000).fetch(LIMIT)
     assert image.content is None and image.declared_size == 5000
     assert transfer.limits == []
 
 
 async def test_a_file_found_over_the_limit_on_the_way_is_not_kept():
-    undeclared = await Transfer(b"x" * (LIMIT + 1)).file().fetch()
+    undeclared = await Transfer(b"x" * (LIMIT + 1)).file().fetch(LIMIT)
     assert undeclared.content is None and undeclared.declared_size > LIMIT
-    told_on_the_way = await Transfer(None).file().fetch()
+    told_on_the_way = await Transfer(None).file().fetch(LIMIT)
     assert told_on_the_way.content is None and told_on_the_way.declared_size > LIMIT
 
 
 async def test_a_stalled_transfer_fails_at_the_deadline():
     with pytest.raises(FileNotFetched):
-        await Transfer(b"x", delay_s=5).file(deadline_s=0.05).fetch()
+        await Transfer(b"x", delay_s=5).file(deadline_s=0.05).fetch(LIMIT)
 
 
 def test_the_transfer_is_not_shown_in_the_files_repr():
@@ -88,7 +89,7 @@ def test_a_photo_command_fetches_its_file_once_and_enters_it(chat):
     transfer = Transfer(png())
     entered = chat.say("alice", "/photo Sunrise", file=transfer.file())
     assert "Entered photo #1 Sunrise in the competition" in entered
-    assert transfer.limits == [LIMIT]
+    assert transfer.limits == [MAX_BYTES]
 
 
 def test_a_file_the_platform_fails_to_hand_over_is_asked_for_again(chat):
@@ -97,7 +98,7 @@ def test_a_file_the_platform_fails_to_hand_over_is_asked_for_again(chat):
     async def failing(limit: int) -> bytes:
         raise FileNotFetched("the platform said no")
 
-    file = IncomingFile("sent.png", 0, LIMIT, 5, failing)
+    file = IncomingFile("sent.png", 0, 5, failing)
     reply = chat.say("alice", "/photo Sunrise", file=file)
     assert reply == "I couldn't fetch that file; please send it again."
     assert chat.scalar(select(func.count()).select_from(PhotoEntry)) == 0

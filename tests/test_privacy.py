@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from bot.app import Secrets, start_bot
 from bot.config import ConfigError, parse_config
-from bot.domain.images import MAX_BYTES
 from bot.domain.public_names import first_initial
 from bot.handlers import posts
 from bot.messages import IncomingFile
@@ -189,7 +188,7 @@ def send_photo(chat, user: str, title: str, colour: str) -> str:
     async def download(limit: int) -> bytes:
         return content
 
-    file = IncomingFile("photo.jpg", len(content), MAX_BYTES, 5.0, download)
+    file = IncomingFile("photo.jpg", len(content), 5.0, download)
     return chat.say(user, f"/photo {title}", display_name=NAMES.get(user, user), file=file)
 
 

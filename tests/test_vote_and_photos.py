@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from bot.messages import IncomingImage
+from bot.messages import FetchedFile
 from bot.render.plain import render
 from bot.replies import Attachment, Buttons, Table, ToAnnouncementChats
 from storage.models import Ballot, PhotoEntry
@@ -20,8 +20,8 @@ def picture(kind: str = "JPEG", colour: str = "red", size: tuple[int, int] = (64
     return buffer.getvalue()
 
 
-def image(content: bytes, name: str = "photo.jpg") -> IncomingImage:
-    return IncomingImage(content, len(content), name)
+def image(content: bytes, name: str = "photo.jpg") -> FetchedFile:
+    return FetchedFile(content, len(content), name)
 
 
 @pytest.fixture
@@ -171,9 +171,9 @@ def entries(chat) -> int:
 
 def test_a_real_jpeg_and_png_are_entered_and_stored_under_their_sha256(members, config):
     jpeg, png = picture("JPEG"), picture("PNG", "blue")
-    reply = members.say("alice", "/photo Sunrise over the Taff", image=image(jpeg))
+    reply = members.say("alice", "/photo Sunrise over the Taff", fetched=image(jpeg))
     assert "Entered photo #1 Sunrise over the Taff in the competition (1 of 3)." in reply
-    assert "Entered photo #2" in members.say("alice", "/photo", image=image(png, "x.png"))
+    assert "Entered photo #2" in members.say("alice", "/photo", fetched=image(png, "x.png"))
     stored = sorted(path.suffix for path in config.photos.media_dir.iterdir())
     assert stored == [".jpg", ".png"]
     own = members.say("alice", "/photos")
@@ -181,34 +181,34 @@ def test_a_real_jpeg_and_png_are_entered_and_stored_under_their_sha256(members, 
 
 
 def test_a_text_file_named_jpg_is_refused(members):
-    reply = members.say("alice", "/photo Fake", image=image(b"just some text\n", "fake.jpg"))
+    reply = members.say("alice", "/photo Fake", fetched=image(b"just some text\n", "fake.jpg"))
     assert "That file is not a picture I can read; send a JPEG, PNG or WebP photo." in reply
     assert "Example: /photo Sunrise over the Taff" in reply
     assert entries(members) == 0
 
 
 def test_a_gif_is_refused_by_its_content(members):
-    reply = members.say("alice", "/photo Animated", image=image(picture("GIF"), "a.jpg"))
+    reply = members.say("alice", "/photo Animated", fetched=image(picture("GIF"), "a.jpg"))
     assert "That is a GIF image; send a JPEG, PNG or WebP photo." in reply
     assert entries(members) == 0
 
 
 def test_an_oversized_file_is_refused(members):
     big = picture("PNG") + b"\0" * (10 * 1024 * 1024)
-    assert "over 10 MB" in members.say("alice", "/photo Huge", image=image(big, "big.png"))
-    too_big_to_fetch = IncomingImage(None, 25 * 1024 * 1024, "huge.jpg")
-    assert "over 10 MB" in members.say("alice", "/photo Huge", image=too_big_to_fetch)
+    assert "over 10 MB" in members.say("alice", "/photo Huge", fetched=image(big, "big.png"))
+    too_big_to_fetch = FetchedFile(None, 25 * 1024 * 1024, "huge.jpg")
+    assert "over 10 MB" in members.say("alice", "/photo Huge", fetched=too_big_to_fetch)
     assert entries(members) == 0
 
 
 def test_the_same_photo_twice_and_more_than_three_are_refused(members):
-    members.say("alice", "/photo One", image=image(picture(colour="red")))
+    members.say("alice", "/photo One", fetched=image(picture(colour="red")))
     assert "You already entered this photo." in members.say(
-        "alice", "/photo Again", image=image(picture(colour="red"))
+        "alice", "/photo Again", fetched=image(picture(colour="red"))
     )
-    members.say("alice", "/photo Two", image=image(picture(colour="green")))
-    members.say("alice", "/photo Three", image=image(picture(colour="blue")))
-    reply = members.say("alice", "/photo Four", image=image(picture(colour="white")))
+    members.say("alice", "/photo Two", fetched=image(picture(colour="green")))
+    members.say("alice", "/photo Three", fetched=image(picture(colour="blue")))
+    reply = members.say("alice", "/photo Four", fetched=image(picture(colour="white")))
     assert "You have entered 3 photos, the most allowed." in reply
     assert entries(members) == 3
 
@@ -220,7 +220,7 @@ def test_a_photo_command_without_an_image_explains(members):
 
 def test_the_winning_photo_is_announced_with_its_image(members):
     jpeg = picture("JPEG", "orange")
-    members.say("bob", "/photo Sunset ride", image=image(jpeg))
+    members.say("bob", "/photo Sunset ride", fetched=image(jpeg))
     listing = members.say("admin", "/admin photos list")
     assert "1  bob  Sunset ride" in listing
     replies = members.send("admin", "/admin photos winner 1")
@@ -230,12 +230,12 @@ def test_the_winning_photo_is_announced_with_its_image(members):
     (attachment,) = [p for p in announcement.parts if isinstance(p, Attachment)]
     assert attachment.content == jpeg and attachment.media_type == "image/jpeg"
     assert "already won" in members.say("admin", "/admin photos winner 1")
-    assert "competition is over" in members.say("alice", "/photo Late", image=image(picture()))
+    assert "competition is over" in members.say("alice", "/photo Late", fetched=image(picture()))
     assert "Photo of the season: Sunset ride, by bob." in final_report(members)
 
 
 def test_a_non_admin_cannot_pick_the_winner(members):
-    members.say("bob", "/photo Sunset ride", image=image(picture()))
+    members.say("bob", "/photo Sunset ride", fetched=image(picture()))
     assert "Only the challenge admins" in members.say("bob", "/admin photos winner 1")
     assert "Only the challenge admins" in members.say("bob", "/admin photos list")
 

@@ -103,7 +103,12 @@ def log_activities(
     accepted = []
     for candidate, day_key in zip(candidates, day_keys, strict=True):
         with i18n.using(languages[candidate.index]):
-            refusal = _over_limit(config, candidate.command, already.get(day_key, 0))
+            refusal = over_limit(
+                config,
+                candidate.command.kind,
+                candidate.command.distance_m,
+                already.get(day_key, 0),
+            )
         if refusal is not None:
             replies[candidate.index] = [refusal]
         else:
@@ -138,7 +143,7 @@ def stored_language(callers: logbook.Callers, incoming: Incoming) -> str | None:
 
 def _logged(item: _Accepted, stored: logbook.Recorded) -> Reply:
     """What a log that was written says."""
-    described = _describe(item.command.distance_m, item.command.kind, item.day)
+    described = describe(item.command.distance_m, item.command.kind, item.day)
     lines = [_("Logged #{id}: {activity}.").format(id=stored.activity_id, activity=described)]
     if item.command.unit_assumed:
         lines.append(_("No unit given, so I read it as km."))
@@ -199,15 +204,16 @@ def _log_day(config: Config, command: Log, today: date) -> date | Reply:
     return day
 
 
-def _over_limit(config: Config, command: Log, already_m: int) -> Reply | None:
-    limit_m = config.limits.max_metres(command.kind)
-    if already_m + command.distance_m <= limit_m:
+def over_limit(config: Config, kind: str, distance_m: int, already_m: int) -> Reply | None:
+    """Why `distance_m` more of `kind` on a day that has `already_m` is past the daily limit."""
+    limit_m = config.limits.max_metres(ActivityKind(kind))
+    if already_m + distance_m <= limit_m:
         return None
-    lines = [_(_OVER_LIMIT[ActivityKind(command.kind)]).format(limit=figures.km(limit_m))]
+    lines = [_(_OVER_LIMIT[ActivityKind(kind)]).format(limit=figures.km(limit_m))]
     if already_m:
         lines.append(_("You already have {km} that day.").format(km=figures.km(already_m)))
     lines.append(_("If it's a typo, log the right distance."))
-    return say(" ".join(lines), example=f"log 12km {command.kind}")
+    return say(" ".join(lines), example=f"log 12km {kind}")
 
 
 @command(
@@ -272,7 +278,7 @@ def set_timezone(ctx: Context, command: SetTimezone) -> Reply:
 
 def _remove_own(ctx: Context, activity: Activity) -> Reply:
     ctx.store.remove_activity(activity, "removed by its owner")
-    removed = _describe(activity.distance_m, activity.kind, activity.day)
+    removed = describe(activity.distance_m, activity.kind, activity.day)
     # The team the log counted for, which may not be the caller's team any more.
     team = ctx.store.team_by_id(activity.team_id)
     mine = ctx.store.my_totals().total_m
@@ -285,7 +291,8 @@ def _remove_own(ctx: Context, activity: Activity) -> Reply:
     return say(_("Removed #{id}: {activity}.").format(id=activity.id, activity=removed), *lines)
 
 
-def _describe(distance_m: int, kind: str, day: date) -> str:
+def describe(distance_m: int, kind: str, day: date) -> str:
+    """`12.5 km cycle on Sat 3 Jul`."""
     return _("{km} {kind} on {day}").format(
         km=figures.km(distance_m), kind=figures.kind(kind), day=figures.day(day)
     )

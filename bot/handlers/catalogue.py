@@ -13,6 +13,7 @@ from bot.handlers import (
     privacy,
     standings,
     teams,
+    uploads,
     vote,
 )
 from bot.handlers.registry import Declaration, Who, arrange
@@ -21,7 +22,7 @@ from bot.vocabulary import COMMAND_WORDS
 
 # In the order `help` and the menus list them.
 DECLARATIONS = arrange(
-    [guide, teams, activities, standings, admin, posts, vote, photos, privacy, language]
+    [guide, teams, activities, uploads, standings, admin, posts, vote, photos, privacy, language]
 )
 _BY_COMMAND: dict[type[Command], Declaration] = {d.command: d for d in DECLARATIONS}
 GRAMMAR = Grammar(

@@ -20,7 +20,7 @@ from bot.config import Config
 from bot.handlers import activities, catalogue
 from bot.handlers.batching import Batcher, NoTurn
 from bot.handlers.context import Context, reply_language
-from bot.handlers.registry import REFUSALS, Declaration, Who
+from bot.handlers.registry import REFUSALS, Declaration, TakesFile, Who
 from bot.i18n import N_, _
 from bot.messages import FileElsewhere, FileNotFetched, Incoming
 from bot.replies import Part, Reply, Text, say
@@ -36,13 +36,16 @@ PARALLEL_POSTGRESQL_BATCHES = 3
 # 0.8 s of that, this 1 s, and SQLite's writer turn 1 s more. Once started, a command runs
 # to its end, bounded by the database's own time limits.
 COMMAND_DEADLINE_S = 1.0
+# Reading a file the size limit lets in takes seconds at most; a file that takes longer is
+# hostile, and its sender is asked for it again.
+READ_DEADLINE_S = 30
 
 SORRY = N_("Something went wrong on our side and nothing was changed. Please try again.")
 BUSY = N_("The challenge is very busy right now and nothing was changed. Please try again.")
 NOT_FETCHED = N_("I couldn't fetch that file; please send it again.")
 ELSEWHERE = N_(
     "That file is a link to somewhere else, not a file sent here, so I won't fetch it. "
-    "Send the picture itself."
+    "Send the file itself."
 )
 
 Done = TypeVar("Done")
@@ -62,11 +65,22 @@ def utc_now() -> datetime:
 
 def takes_file(text: str) -> bool:
     """Whether `text` is a command that takes the file sent with it (`photo Sunrise`)."""
-    return _takes_file(catalogue.parse(text))
+    return _file_use(catalogue.parse(text)) is not None
 
 
-def _takes_file(command: c.Command | c.ParseError) -> bool:
-    return not isinstance(command, c.ParseError) and catalogue.declaration_of(command).takes_file
+def command_for_file(caption: str) -> str:
+    """What a file sent in a private chat runs: its caption when that is a command (a photo's
+    `photo Sunrise`, or `help`); else the caption is an upload's words (`ride yesterday`)."""
+    command = catalogue.parse(caption)
+    if isinstance(command, c.ParseError) and not command.under:
+        return f"upload {caption}".strip()
+    return caption
+
+
+def _file_use(command: c.Command | c.ParseError) -> TakesFile | None:
+    if isinstance(command, c.ParseError):
+        return None
+    return catalogue.declaration_of(command).takes_file
 
 
 class Dispatcher:
@@ -112,7 +126,7 @@ class Dispatcher:
         self, incoming: Incoming, command: c.Command | c.ParseError, kind: str
     ) -> list[Reply]:
         try:
-            incoming = await _with_file(incoming, command)
+            incoming = await self._with_file(incoming, command)
             if not isinstance(command, c.ParseError) and catalogue.declaration_of(command).batched:
                 replies = await self._log_writer_here().batches.submit(
                     (incoming, command), COMMAND_DEADLINE_S
@@ -136,6 +150,23 @@ class Dispatcher:
             log.exception("command_failed", extra={"kind": kind})
             replies = [say(_(SORRY))]
         return replies
+
+    async def _with_file(self, incoming: Incoming, command: c.Command | c.ParseError) -> Incoming:
+        """The message with its file's bytes when its command takes a file, fetched on the
+        event loop and read in a worker thread, before any transaction; as it is otherwise,
+        nothing fetched."""
+        use = _file_use(command)
+        if incoming.file is None or use is None:
+            return incoming
+        fetched = await incoming.file.fetch(use.max_bytes(self.config))
+        if use.read is not None and fetched.content is not None:
+            try:
+                async with asyncio.timeout(READ_DEADLINE_S):
+                    reading = await asyncio.to_thread(use.read, fetched.content, self.config)
+            except TimeoutError as error:
+                raise FileNotFetched(f"not read within {READ_DEADLINE_S} s") from error
+            fetched = replace(fetched, reading=reading)
+        return replace(incoming, fetched=fetched)
 
     def _log_writer_here(self) -> "_LogWriter":
         loop = asyncio.get_running_loop()
@@ -318,14 +349,6 @@ class Dispatcher:
                 return [refusal]
             result = declaration.handler(context, command)
         return result if isinstance(result, list) else [result]
-
-
-async def _with_file(incoming: Incoming, command: c.Command | c.ParseError) -> Incoming:
-    """The message with its file's bytes when its command takes a file, fetched here on the
-    event loop, before any transaction; as it is otherwise, nothing fetched."""
-    if incoming.file is None or not _takes_file(command):
-        return incoming
-    return replace(incoming, image=await incoming.file.fetch())
 
 
 async def _in_worker(work: Callable[[], Done], deadline_s: float) -> Done:

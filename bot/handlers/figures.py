@@ -101,3 +101,24 @@ def size(size_bytes: int) -> str:
     if size_bytes < 1024 * 1024:
         return f"{i18n.decimal(max(1, round(size_bytes / 1024)))} KB"
     return f"{i18n.decimal(Decimal(size_bytes) / (1024 * 1024), '#,##0.0')} MB"
+
+
+def duration(seconds: int) -> str:
+    """A time spent, as a stopwatch shows it: `28:05`, `1:52:10`."""
+    hours, rest = divmod(max(0, seconds), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
+
+
+def pace(metres: int, seconds: int, kind: str) -> str:
+    """How fast, as people of that sport say it: minutes per km on foot (`5:18 /km`), km/h on
+    a bike (`27.3 km/h`)."""
+    if ActivityKind(kind) is ActivityKind.CYCLE:
+        return f"{speed_kmh(Decimal(metres) * Decimal('3.6') / max(seconds, 1))} km/h"
+    per_km = round(seconds * 1000 / max(metres, 1))
+    return f"{duration(per_km)} /km"
+
+
+def speed_kmh(kmh: Decimal) -> str:
+    """A speed to one decimal, without the unit: `27.3`."""
+    return i18n.decimal(kmh.quantize(Decimal("0.1"), ROUND_HALF_UP), "#,##0.0")

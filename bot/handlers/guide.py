@@ -60,6 +60,7 @@ ARGUMENTS = (
     N_("[NAME]"),
     N_("[TITLE]"),
     N_("[people]"),
+    N_("[ACTIVITY] [DAY]"),
 )
 
 

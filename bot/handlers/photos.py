@@ -7,7 +7,7 @@ from bot.domain.images import MAX_BYTES, CheckedImage, check_image
 from bot.domain.public_names import FORMER, public_name
 from bot.handlers import figures
 from bot.handlers.context import Context
-from bot.handlers.registry import Who, command
+from bot.handlers.registry import TakesFile, Who, command
 from bot.i18n import N_, _, ngettext
 from bot.replies import Attachment, Heading, Reply, Table, Text, ToAnnouncementChats, say
 from storage import media
@@ -24,10 +24,10 @@ EXAMPLE = "photo Sunrise over the Taff"
     example="photo Sunrise over the Taff",
     who=Who.MEMBERS,
     writes=True,
-    takes_file=True,
+    takes_file=TakesFile(max_bytes=lambda _config: MAX_BYTES),
 )
 def enter_photo(ctx: Context, command: Photo) -> Reply:
-    image = ctx.incoming.image
+    image = ctx.incoming.fetched
     if image is None:
         return say(_("Send the photo itself, with the command as its caption."), example=EXAMPLE)
     if image.content is None or image.declared_size > MAX_BYTES:

@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Any, TypeVar
 
 from bot.commands import Command, Usage
+from bot.config import Config
 from bot.i18n import N_, _
 from bot.replies import Reply, say
 
@@ -56,6 +57,16 @@ class Caller:
 
 
 @dataclass(frozen=True)
+class TakesFile:
+    """How a command takes the file sent with it: the most bytes fetched, and what is made of
+    them in a worker thread before the transaction (a parsed track), as `FetchedFile.reading`;
+    the work is bounded by the size, and a reading is a value, never an exception."""
+
+    max_bytes: Callable[[Config], int]
+    read: Callable[[bytes, Config], object] | None = None
+
+
+@dataclass(frozen=True)
 class Declaration:
     """One command: `syntax` is its English words then its arguments (`delete ID`)."""
 
@@ -71,8 +82,8 @@ class Declaration:
     aliases: tuple[str, ...] = ()
     # Logs arriving together are written in one transaction, by a batch handler.
     batched: bool = False
-    # It needs the file sent with the message (a photo): the adapter fetches it only then.
-    takes_file: bool = False
+    # It needs the file sent with the message (a photo, a track): fetched only then.
+    takes_file: TakesFile | None = None
 
     @property
     def english(self) -> str:
@@ -125,7 +136,7 @@ def command(
     words: Mapping[str, str] | None = None,
     aliases: tuple[str, ...] = (),
     batched: bool = False,
-    takes_file: bool = False,
+    takes_file: TakesFile | None = None,
 ) -> Callable[[Handler], Handler]:
     """Declare the handler below as the one that answers `command`."""
 

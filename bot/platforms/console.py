@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import Config
-from bot.domain.images import MAX_BYTES
 from bot.handlers.dispatch import Dispatcher, takes_file
 from bot.messages import FileNotFetched, Incoming, IncomingFile
 from bot.platforms.outbox import Outbox
@@ -157,7 +156,7 @@ def _attached_file(line: str) -> tuple[str, IncomingFile | None]:
         except OSError as error:
             raise FileNotFetched(error.strerror or type(error).__name__) from error
 
-    file = IncomingFile(path.name, path.stat().st_size, MAX_BYTES, READ_DEADLINE_S, read)
+    file = IncomingFile(path.name, path.stat().st_size, READ_DEADLINE_S, read)
     return text, file
 
 

@@ -34,8 +34,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.background import Background
 from bot.config import Config
-from bot.domain.images import MAX_BYTES
-from bot.handlers.dispatch import Dispatcher
+from bot.handlers.dispatch import Dispatcher, command_for_file
 from bot.health import AdapterHealth
 from bot.messages import FileElsewhere, FileNotFetched, Incoming, IncomingFile
 from bot.platforms.credentials import Secrets
@@ -362,6 +361,8 @@ class SlackAdapter:
         text = MENTION.sub("", event.get("text", ""), count=1)
         files = event.get("files") or []
         file = self._incoming_file(files[0]) if files else None
+        if file is not None and reply_in_channel:  # the DM: a file needs no command
+            text = command_for_file(text)
         with self.health.update():
             incoming = await self._incoming(user_id, channel, text, event_id, file)
             replies = await self._run(incoming)
@@ -454,7 +455,6 @@ class SlackAdapter:
         return IncomingFile(
             filename=file.get("name", ""),
             declared_size=int(file.get("size") or 0),
-            max_bytes=MAX_BYTES,
             deadline_s=DOWNLOAD_DEADLINE_S,
             download=functools.partial(self._download, url),
         )

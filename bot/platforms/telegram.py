@@ -52,9 +52,8 @@ from telegram.ext import (
 from bot import i18n
 from bot.background import Background
 from bot.config import Config, ConfigError
-from bot.domain.images import MAX_BYTES
 from bot.handlers.catalogue import menu
-from bot.handlers.dispatch import Dispatcher, takes_file
+from bot.handlers.dispatch import Dispatcher, command_for_file, takes_file
 from bot.handlers.registry import Who
 from bot.health import AdapterHealth
 from bot.i18n import N_, _
@@ -294,14 +293,18 @@ class TelegramAdapter:
         self._replies.start(self._answer(message, user.id, replies))
 
     async def _on_image(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A photo or file captioned `/photo TITLE` enters it; a bare private photo is offered."""
+        """A photo or file captioned `/photo TITLE` enters it, and one captioned `/upload` is
+        logged; in the private chat a file needs no command, and a bare photo is offered."""
         message = update.message
         user = message.from_user
         if user is None or user.is_bot:
             return
+        private = message.chat.type == ChatType.PRIVATE
         text = self._command_text(message.caption or "", message.chat.type)
+        if message.document is not None and private:
+            text = command_for_file(text or "")
         entering = text is not None and takes_file(text)
-        offering = not entering and bool(message.photo) and message.chat.type == ChatType.PRIVATE
+        offering = not entering and bool(message.photo) and private
         if not (entering or offering) or self._recent.seen(str(update.update_id)):
             return
         if offering:
@@ -546,7 +549,6 @@ def _incoming_file(attachment: PhotoSize | Document) -> IncomingFile:
     return IncomingFile(
         filename=(attachment.file_name or "") if isinstance(attachment, Document) else "",
         declared_size=attachment.file_size or 0,
-        max_bytes=MAX_BYTES,
         deadline_s=DOWNLOAD_DEADLINE_S,
         download=download,
     )
