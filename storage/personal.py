@@ -40,10 +40,12 @@ class PersonalData:
     participant: Participant
     accounts: list[PlatformAccount]
     teams: list[TeamTime]
-    activities: list[tuple[str, Activity]]  # (season, activity), removed ones included
+    # (season, activity, the file it came from), removed ones included
+    activities: list[tuple[str, Activity, ActivityFile | None]]
     votes: list[tuple[str, str, Ballot]]  # (season, charity, ballot)
     photos: list[tuple[str, PhotoEntry, bool]]  # (season, entry, whether it won)
     admin_actions: list[AuditEntry]
+    file_waiting: PendingUpload | None  # sent without its kind, not logged yet
 
 
 def personal_data(session: Session, pid: int) -> PersonalData:
@@ -62,8 +64,9 @@ def personal_data(session: Session, pid: int) -> PersonalData:
         .order_by(Membership.joined_at, Membership.id)
     )
     activities = session.execute(
-        select(Season.name, Activity)
+        select(Season.name, Activity, ActivityFile)
         .join(Season, Season.id == Activity.season_id)
+        .outerjoin(ActivityFile, ActivityFile.activity_id == Activity.id)
         .where(Activity.participant_id == pid)
         .order_by(Activity.id)
     )
@@ -97,10 +100,11 @@ def personal_data(session: Session, pid: int) -> PersonalData:
             )
             for season, team, membership in teams
         ],
-        [(season, activity) for season, activity in activities],
+        [(season, activity, file) for season, activity, file in activities],
         [(season, charity, ballot) for season, charity, ballot in votes],
         [(season, entry, bool(won)) for season, entry, won in photos],
         list(actions),
+        session.get(PendingUpload, pid),
     )
 
 
@@ -167,10 +171,11 @@ def _leave_teams(session: Session, who: Select[tuple[int]], now: datetime) -> No
 
 
 def _forget(session: Session, who: Select[tuple[int]], now: datetime) -> list[Image]:
-    """Erase the personal data of the participants `who` selects: their names, accounts and
-    time zone, and their photo entries that did not win. Their logs, totals, votes and team
-    places stay, under an id and nobody's name, so every total and the donation are
-    unchanged. The images no entry uses any more, to delete from disk once committed."""
+    """Erase the personal data of the participants `who` selects: their names, accounts,
+    time zone and language, the times of their files, and their photo entries that did not
+    win. Their logs, totals, votes and team places stay, under an id and nobody's name, so
+    every total and the donation are unchanged. The images no entry uses any more, to delete
+    from disk once committed."""
     winners = select(SeasonOutcome.photo_id).where(SeasonOutcome.photo_id.is_not(None))
     gone = session.execute(
         delete(PhotoEntry)

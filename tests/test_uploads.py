@@ -2,6 +2,7 @@
 log with its distance, kind and day, and every file that must not count gets its reason with
 nothing stored."""
 
+import json
 import zlib
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.messages import IncomingFile
-from bot.replies import Buttons
+from bot.replies import Attachment, Buttons
 from storage.models import Activity, ActivityFile, PendingUpload
 from tests.track_files import along_meridian, fit_file, gpx_file, gzipped, tcx_file, track_length_m
 
@@ -238,3 +239,18 @@ def test_forgetme_erases_the_times_of_a_persons_files(members):
     assert files_stored(members) == 0
     assert members.scalar(select(func.count()).select_from(PendingUpload)) == 0
     assert members.activity_count() == 1  # the km stay
+
+
+def test_mydata_shows_a_files_times_and_fingerprint_and_a_file_waiting_for_its_kind(members):
+    upload(members, "alice", fit_file(start=MORNING, minutes=60), name="a.fit")
+    later = MORNING + timedelta(hours=2)
+    members.send("alice", "/upload", file=sent(gpx_file(start=later, minutes=60, sport=None)))
+    (reply,) = members.send("alice", "/mydata")
+    (attachment,) = [part for part in reply.parts if isinstance(part, Attachment)]
+    data = json.loads(attachment.content)
+    (logged,) = data["activities"]
+    assert logged["file"]["started"] == "2021-07-15T06:30:00+00:00"
+    assert logged["file"]["moving_s"] == 3600 and len(logged["file"]["sha256"]) == 64
+    assert data["file_waiting"]["started"] == "2021-07-15T08:30:00+00:00"
+    assert data["file_waiting"]["distance_m"] == 5006
+    assert "lat" not in attachment.content.decode()  # never the route

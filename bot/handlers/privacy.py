@@ -16,6 +16,7 @@ from bot.handlers.registry import Who, command, declared
 from bot.i18n import N_, _, ngettext
 from bot.replies import Attachment, Button, Buttons, Example, Heading, Reply, Table, Text, say
 from storage import media
+from storage.models import ActivityFile, PendingUpload
 from storage.personal import Image, PersonalData
 from storage.season_store import SeasonStore
 
@@ -188,6 +189,12 @@ _LABELS = (
     N_("removed"),
     N_("removed_by"),
     N_("removal_reason"),
+    N_("file"),
+    N_("started"),
+    N_("ended"),
+    N_("moving_s"),
+    N_("file_waiting"),
+    N_("received"),
     N_("votes"),
     N_("charity"),
     N_("cast"),
@@ -250,9 +257,19 @@ def my_data_document(data: PersonalData, now: datetime) -> dict[str, Any]:
                 "removed": _moment(activity.deleted_at),
                 "removed_by": _remover(activity.deleted_by, me.id),
                 "removal_reason": activity.delete_reason,
+                "file": _file_facts(file),
             }
-            for season, activity in data.activities
+            for season, activity, file in data.activities
         ],
+        "file_waiting": (
+            None
+            if data.file_waiting is None
+            else {
+                "received": _moment(data.file_waiting.received_at),
+                "distance_m": data.file_waiting.distance_m,
+                **_file_facts(data.file_waiting),
+            }
+        ),
         "votes": [
             {"season": season, "charity": charity, "cast": _moment(ballot.cast_at)}
             for season, charity, ballot in data.votes
@@ -273,6 +290,18 @@ def my_data_document(data: PersonalData, now: datetime) -> dict[str, Any]:
         "admin_actions": [
             {"action": entry.action, "at": _moment(entry.at)} for entry in data.admin_actions
         ],
+    }
+
+
+def _file_facts(file: ActivityFile | PendingUpload | None) -> dict[str, Any] | None:
+    """What is kept of an activity file: its time and fingerprint, never its route."""
+    if file is None:
+        return None
+    return {
+        "started": _moment(file.started_at),
+        "ended": _moment(file.ended_at),
+        "moving_s": file.moving_s,
+        "sha256": file.sha256,
     }
 
 
