@@ -354,3 +354,12 @@ def test_any_changed_byte_in_a_fit_is_refused(at, flip):
 @given(cut=st.integers(min_value=0, max_value=len(SMALL_FIT) - 1))
 def test_any_cut_off_fit_is_refused(cut):
     assert isinstance(read_track(SMALL_FIT[:cut], LIMIT), Unreadable)
+
+
+def test_a_tcx_point_without_a_time_is_left_out_and_nothing_is_printed(capsys):
+    whole = tcx_file(km=8.0).decode()
+    tenth = [m.start() for m in re.finditer("<Time>", whole)][10]
+    end = whole.index("</Time>", tenth) + len("</Time>")
+    track = read_track((whole[:tenth] + whole[end:]).encode(), LIMIT)
+    assert isinstance(track, Track) and track.distance_m == 8000 and track.points == 299
+    assert capsys.readouterr().out == ""  # stdout is the console's chat

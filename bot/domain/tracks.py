@@ -197,7 +197,7 @@ def _read_tcx(content: bytes) -> Track | Unreadable:
     if tree.find(f"{TCX_LAPS}/tcx:Track/tcx:Trackpoint/tcx:Time", TCX_NAMESPACES) is None:
         has_points = tree.find(f"{TCX_LAPS}/tcx:Track/tcx:Trackpoint", TCX_NAMESPACES) is not None
         return Unreadable(TrackProblem.NO_TIMES if has_points else TrackProblem.NO_POINTS, "tcx")
-    exercise = TCXReader().read(io.BytesIO(content), only_gps=False)
+    exercise = TCXReader().read(io.BytesIO(_without_timeless_points(tree, content)), only_gps=False)
     points = exercise.trackpoints
     lap_times = tree.iterfind(f"{TCX_LAPS}/tcx:TotalTimeSeconds", TCX_NAMESPACES)
     distances = [p.distance for p in points if p.distance is not None]
@@ -212,6 +212,22 @@ def _read_tcx(content: bytes) -> Track | Unreadable:
         sport=exercise.activity_type,
         points=len(points),
     )
+
+
+def _without_timeless_points(tree: ET.Element, content: bytes) -> bytes:
+    """The TCX with its points that have no time left out: tcxreader prints to stdout about
+    each one, and stdout is the console's chat."""
+    timeless = [
+        (track, point)
+        for track in tree.iterfind(f"{TCX_LAPS}/tcx:Track", TCX_NAMESPACES)
+        for point in track.iterfind("tcx:Trackpoint", TCX_NAMESPACES)
+        if point.find("tcx:Time", TCX_NAMESPACES) is None
+    ]
+    if not timeless:
+        return content
+    for track, point in timeless:
+        track.remove(point)
+    return ET.tostring(tree, encoding="utf-8")
 
 
 _READERS: dict[str, Callable[[bytes], Track | Unreadable]] = {
