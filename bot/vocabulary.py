@@ -408,6 +408,7 @@ COMMAND_WORDS: dict[str, dict[str, str]] = {
     "leave": _said("verlassen", "quitter", "salir", "esci", "verlaten", "opusc"),
     "team": _said("", "equipe", "equipo", "squadra", "", "zespol"),
     "log": _said("eintragen", "noter", "registrar", "registra", "loggen", "zapisz"),
+    "upload": _said("hochladen", "importer", "subir", "carica", "uploaden", "wgraj"),
     "undo": _said("rueckgaengig", "annuler", "deshacer", "annulla", "ongedaan", "cofnij"),
     "delete": _said("loeschen", "supprimer", "borrar", "elimina", "verwijder", "usun"),
     "timezone": _said("zeitzone", "fuseau", "zonahoraria", "fusoorario", "tijdzone", "strefa"),

@@ -61,8 +61,9 @@ def show_privacy(ctx: Context, _command: Privacy) -> Reply:
                 _(
                     "Your platform account ids, your display name, your time zone, your "
                     "language, your team and when you joined or left it, every log (with "
-                    "removals), your charity vote and your photo entries. Never the text of "
-                    "your messages beyond the command it read."
+                    "removals), your charity vote and your photo entries. Of an activity file, "
+                    "only its distance, start and end times and a fingerprint, never the route. "
+                    "Never the text of your messages beyond the command it read."
                 )
             ),
             Text(
