@@ -107,6 +107,15 @@ def hold(
     session.flush()
 
 
+def drop_held(session: Session, participant_id: int, sha256: str) -> None:
+    """The file this person was asked about is logged another way (sent again with its kind)."""
+    session.execute(
+        delete(PendingUpload).where(
+            PendingUpload.participant_id == participant_id, PendingUpload.sha256 == sha256
+        )
+    )
+
+
 def take_held(
     session: Session, season_id: int, participant_id: int, now: datetime
 ) -> FileFacts | None:

@@ -249,7 +249,9 @@ class CallerStore(SeasonStore):
         )
 
     def record_file(self, activity_id: int, facts: activity_files.FileFacts) -> None:
+        """Keep the file's facts with its log; the caller is no longer asked about it."""
         activity_files.record(self.session, self.season_id, self.caller_id, activity_id, facts)
+        activity_files.drop_held(self.session, self.caller_id, facts.sha256)
 
     def hold_file(self, facts: activity_files.FileFacts) -> None:
         """Keep the caller's file until they say its kind."""

@@ -254,3 +254,10 @@ def test_mydata_shows_a_files_times_and_fingerprint_and_a_file_waiting_for_its_k
     assert data["file_waiting"]["started"] == "2021-07-15T08:30:00+00:00"
     assert data["file_waiting"]["distance_m"] == 5006
     assert "51.0" not in attachment.content.decode()  # never the route: it starts at 51.0, 0.0
+
+
+def test_a_file_asked_about_and_then_sent_again_with_its_kind_is_asked_about_no_more(members):
+    file = tcx_file(km=4.1, sport="Other", start=MORNING, minutes=50)
+    assert "doesn't say what it was" in upload(members, "alice", file, name="w.tcx")
+    assert "Logged #1 from your file: 4.1 km walk" in upload(members, "alice", file, "walk")
+    assert "Send the file itself" in members.say("alice", "/upload")
