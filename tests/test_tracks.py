@@ -1,7 +1,10 @@
 """Reading activity files: what a participant who sends one sees counted, and what is refused."""
 
+import hashlib
+import io
 import re
 import time
+import zipfile
 import zlib
 from datetime import timedelta, timezone
 from decimal import Decimal
@@ -363,3 +366,28 @@ def test_a_tcx_point_without_a_time_is_left_out_and_nothing_is_printed(capsys):
     track = read_track((whole[:tenth] + whole[end:]).encode(), LIMIT)
     assert isinstance(track, Track) and track.distance_m == 8000 and track.points == 299
     assert capsys.readouterr().out == ""  # stdout is the console's chat
+
+
+def _zipped(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_garmins_export_original_zip_is_read_as_the_fit_inside():
+    fit = fit_file(km=20.0)
+    track = read_track(_zipped({"123456789_ACTIVITY.fit": fit}), LIMIT)
+    assert isinstance(track, Track) and track.format == "fit" and track.distance_m == 20_000
+    assert track.sha256 == hashlib.sha256(fit).hexdigest()  # the same file as sent unzipped
+
+
+def test_a_zip_without_a_track_or_one_that_unpacks_too_big_is_refused():
+    assert read_track(_zipped({"notes.txt": b"hello"}), LIMIT) == Unreadable(
+        TrackProblem.NOT_A_TRACK, None
+    )
+    bomb = _zipped({"a.gpx": b"<gpx>" + b"\0" * (8 * 1024 * 1024)})
+    assert len(bomb) < 64 * 1024
+    assert read_track(bomb, 1024 * 1024) == Unreadable(TrackProblem.UNPACKED_TOO_BIG, None)
+    assert read_track(bomb[: len(bomb) // 2], LIMIT).problem is TrackProblem.CORRUPT

@@ -6,6 +6,7 @@ import io
 import math
 import re
 import xml.etree.ElementTree as ET
+import zipfile
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -54,7 +55,9 @@ class Track:
         return kmh.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-GZIP_MAGIC = b"\x1f\x8b"
+GZIP_MAGIC = b"\x1f\x8b"  # Strava's and Garmin's bulk exports: x.fit.gz
+ZIP_MAGIC = b"PK\x03\x04"  # Garmin Connect's "Export Original": a zip holding the .fit
+TRACK_SUFFIXES = (".fit", ".gpx", ".tcx")
 SNIFF_BYTES = 4096
 TCX_NAMESPACES = {"tcx": "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"}
 TCX_LAPS = "tcx:Activities/tcx:Activity/tcx:Lap"
@@ -83,10 +86,12 @@ _GENERIC_SPORTS = {"", "generic", "other", "unknown"}
 
 def read_track(content: bytes, max_unpacked_bytes: int) -> Track | Unreadable:
     """Never raises, whatever the bytes."""
-    if content.startswith(GZIP_MAGIC):
+    unpack = _gunzip if content.startswith(GZIP_MAGIC) else None
+    unpack = _unzip if content.startswith(ZIP_MAGIC) else unpack
+    if unpack is not None:
         try:
-            unpacked = _gunzip(content, max_unpacked_bytes)
-        except (OSError, EOFError, zlib.error):
+            unpacked = unpack(content, max_unpacked_bytes)
+        except (OSError, EOFError, zlib.error, zipfile.BadZipFile, NotImplementedError):
             return Unreadable(TrackProblem.CORRUPT, None)
         if unpacked is None:
             return Unreadable(TrackProblem.UNPACKED_TOO_BIG, None)
@@ -105,6 +110,18 @@ def _gunzip(content: bytes, limit: int) -> bytes | None:
     """The unpacked bytes, or None past the limit: reading stops there, a bomb never unpacks."""
     with gzip.GzipFile(fileobj=io.BytesIO(content)) as stream:
         unpacked = stream.read(limit + 1)
+    return None if len(unpacked) > limit else unpacked
+
+
+def _unzip(content: bytes, limit: int) -> bytes | None:
+    """The one activity file in a zip (Garmin Connect's "Export Original"), or None past the
+    limit; an archive without one is empty bytes, not a track."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        names = [i for i in archive.infolist() if i.filename.lower().endswith(TRACK_SUFFIXES)]
+        if not names:
+            return b""
+        with archive.open(names[0]) as stream:
+            unpacked = stream.read(limit + 1)
     return None if len(unpacked) > limit else unpacked
 
 
