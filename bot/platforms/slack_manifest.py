@@ -14,7 +14,7 @@ BOT_SCOPES = (
     "channels:history",  # after a time-out: was the leaderboard posted? (never post twice)
     "chat:write",  # replies, announcements, leaderboards
     "commands",  # the slash commands
-    "files:read",  # photos shared in the DM for the competition
+    "files:read",  # photos and activity files shared in the DM
     "files:write",  # the export and the charts
     "groups:history",  # the same check in private announcement channels
     "im:history",  # commands typed in the DM with the bot
