@@ -179,7 +179,7 @@ def test_a_sport_the_challenge_does_not_count_is_refused(members):
 @pytest.mark.parametrize(
     "content, expected",
     [
-        (b"\xff\xd8\xff\xe0" + b"\0" * 200, "That isn't a GPX, FIT or TCX file."),
+        (b"%PDF-1.7\n" + b"\0" * 200, "That isn't a GPX, FIT or TCX file."),
         (b"", "That isn't a GPX, FIT or TCX file."),
         (
             fit_file(start=MORNING)[:400],
@@ -198,7 +198,7 @@ def test_a_sport_the_challenge_does_not_count_is_refused(members):
             "I couldn't read that file",
         ),
     ],
-    ids=["jpeg", "empty", "truncated-fit", "waypoints-only", "no-times", "entities"],
+    ids=["pdf", "empty", "truncated-fit", "waypoints-only", "no-times", "entities"],
 )
 def test_a_file_that_is_not_a_usable_track_gets_its_reason_and_nothing_is_stored(
     members, content, expected
@@ -261,3 +261,10 @@ def test_a_file_asked_about_and_then_sent_again_with_its_kind_is_asked_about_no_
     assert "doesn't say what it was" in upload(members, "alice", file, name="w.tcx")
     assert "Logged #1 from your file: 4.1 km walk" in upload(members, "alice", file, "walk")
     assert "Send the file itself" in members.say("alice", "/upload")
+
+
+def test_a_picture_sent_as_a_file_is_pointed_to_the_photo_competition(members):
+    reply = upload(members, "alice", b"\xff\xd8\xff\xe0" + b"\0" * 200, name="IMG_0042.jpg")
+    assert "That's a picture, not an activity file." in reply
+    assert "Example: /photo Sunrise over the Taff" in reply
+    assert members.activity_count() == 0

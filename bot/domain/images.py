@@ -13,6 +13,15 @@ MAX_BYTES = 10 * 1024 * 1024
 ACCEPTED = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
+def looks_like_a_picture(content: bytes) -> bool:
+    """Whether the file starts as a JPEG, PNG, WebP or HEIC picture does (not that it is one)."""
+    return (
+        content.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n"))
+        or (content[:4] == b"RIFF" and content[8:12] == b"WEBP")
+        or content[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1")
+    )
+
+
 @dataclass(frozen=True)
 class CheckedImage:
     content: bytes

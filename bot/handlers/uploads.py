@@ -7,6 +7,7 @@ from decimal import ROUND_UP, Decimal
 from bot.commands import Upload
 from bot.config import Config
 from bot.domain.days import log_day_refusal, resolve_day
+from bot.domain.images import looks_like_a_picture
 from bot.domain.kinds import ActivityKind
 from bot.domain.tracks import Track, TrackProblem, Unreadable, read_track
 from bot.handlers import figures
@@ -92,7 +93,7 @@ def log_file(ctx: Context, command: Upload) -> Reply:
         )
     track = fetched.reading
     if isinstance(track, Unreadable):
-        return _unreadable(ctx, track)
+        return _unreadable(ctx, track, fetched.content)
     assert isinstance(track, Track)
     facts = FileFacts(
         track.sha256, track.distance_m, track.started_at, track.ended_at, track.moving_s
@@ -147,7 +148,15 @@ def _which_kind(facts: FileFacts) -> Reply:
     )
 
 
-def _unreadable(ctx: Context, track: Unreadable) -> Reply:
+def _unreadable(ctx: Context, track: Unreadable, content: bytes) -> Reply:
+    if track.problem is TrackProblem.NOT_A_TRACK and looks_like_a_picture(content):
+        return say(
+            _(
+                "That's a picture, not an activity file. To enter it in the photo competition, "
+                "send it with photo and a title as its caption."
+            ),
+            example="photo Sunrise over the Taff",
+        )
     if track.problem is TrackProblem.UNPACKED_TOO_BIG:
         return say(
             _("That file is over {size} once unpacked; send a smaller one.").format(
