@@ -263,6 +263,22 @@ async def test_a_slowly_drawn_chart_holds_up_no_command(both, monkeypatch):
     assert png.startswith(PNG_MAGIC), file_id
 
 
+async def test_a_chart_that_fails_to_draw_leaves_out_the_image_not_the_post(
+    both, monkeypatch, caplog
+):
+    await start_a_team(both)
+
+    def broken_chart(title: str, teams: list[tuple[str, float]]) -> bytes:
+        raise FileNotFoundError("a font went missing")
+
+    monkeypatch.setattr(charts, "team_ranking_png", broken_chart)
+    with caplog.at_level(logging.ERROR):
+        assert await both.bot.schedule.post_leaderboard() is True
+    assert both.slack_api.uploads == {}
+    failures = [r.chart for r in caplog.records if r.getMessage() == "chart_failed"]
+    assert failures == ["leaderboard-2021-07-15.png"]
+
+
 # -- rate limits --------------------------------------------------------------------------------
 
 

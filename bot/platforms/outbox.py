@@ -160,7 +160,7 @@ class Outbox:
                     charts.team_ranking_png, chart.title, list(chart.bars)
                 )
         except Exception:
-            log.exception("chart_failed", extra={"filename": chart.filename})
+            log.exception("chart_failed", extra={"chart": chart.filename})
             return None
         return Attachment(chart.filename, png, "image/png")
 
