@@ -5,7 +5,7 @@ import json
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +17,7 @@ from msgspec import Meta
 from msgspec.inspect import LiteralType, Metadata, StructType, type_info
 from sqlalchemy.engine import make_url
 
+from bot.domain.journey import Route, Stop
 from bot.domain.kinds import ActivityKind
 from bot.i18n import SHIPPED, _
 
@@ -270,6 +271,61 @@ class FilesConfig(_Table):
         return self.max_mb * 1024 * 1024
 
 
+class _Stop(_Table):
+    name: Annotated[str, Meta(pattern=r"\S", max_length=40, description="a stop's name")]
+    lat: Annotated[float, Meta(ge=-90, le=90, description="a latitude from -90 to 90")]
+    lon: Annotated[float, Meta(ge=-180, le=180, description="a longitude from -180 to 180")]
+
+
+# Around Europe, about 6,200 km a lap.
+_EUROPE = (
+    _Stop("London", 51.5072, -0.1276),
+    _Stop("Paris", 48.8566, 2.3522),
+    _Stop("Brussels", 50.8503, 4.3517),
+    _Stop("Amsterdam", 52.3676, 4.9041),
+    _Stop("Copenhagen", 55.6761, 12.5683),
+    _Stop("Berlin", 52.5200, 13.4050),
+    _Stop("Prague", 50.0755, 14.4378),
+    _Stop("Vienna", 48.2082, 16.3738),
+    _Stop("Budapest", 47.4979, 19.0402),
+    _Stop("Zagreb", 45.8150, 15.9819),
+    _Stop("Venice", 45.4408, 12.3155),
+    _Stop("Milan", 45.4642, 9.1900),
+    _Stop("Zurich", 47.3769, 8.5417),
+    _Stop("Lyon", 45.7640, 4.8357),
+    _Stop("Barcelona", 41.3874, 2.1686),
+    _Stop("Madrid", 40.4168, -3.7038),
+    _Stop("Bordeaux", 44.8378, -0.5792),
+)
+
+
+class _Journey(_Table):
+    name: _Text = "Around Europe"
+    stops: Annotated[
+        tuple[_Stop, ...], Meta(min_length=2, description="two or more { name, lat, lon } stops")
+    ] = _EUROPE
+    loop: _Flag = True
+
+
+class _Bonus(_Table):
+    km: _Positive
+    amount: Annotated[str, Meta(pattern=f"^{_AMOUNT}$", description='a string such as "2500"')]
+
+
+@dataclass(frozen=True, order=True)
+class Bonus:
+    """The company adds `amount` once the season's km reach `km`."""
+
+    km: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class JourneyConfig:
+    name: str
+    route: Route
+
+
 # The languages the bot has words for; `[languages] available` picks among them.
 _Language = Literal["en", "de", "fr", "es", "it", "nl", "pl"]
 
@@ -304,6 +360,8 @@ class Config:
     privacy: PrivacyConfig
     languages: LanguagesConfig = LanguagesConfig()
     files: FilesConfig = FilesConfig()
+    journey: JourneyConfig = field(default_factory=lambda: _journey(_Journey()))
+    bonuses: tuple[Bonus, ...] = ()
 
     def is_admin(self, platform: str, user_id: str) -> bool:
         admins = {"slack": self.admins.slack, "telegram": self.admins.telegram}
@@ -324,6 +382,8 @@ class _Document(_Table, kw_only=True):
     privacy: PrivacyConfig = PrivacyConfig()
     languages: LanguagesConfig = LanguagesConfig()
     files: FilesConfig = FilesConfig()
+    journey: _Journey = _Journey()
+    bonus: Annotated[tuple[_Bonus, ...], Meta(description="[[bonus]] tables")] = ()
 
 
 def config_path(argv_value: str | None, environ: Mapping[str, str]) -> Path:
@@ -431,7 +491,14 @@ def _typed(path: Path, document: _Document) -> Config:
         privacy=document.privacy,
         languages=document.languages,
         files=document.files,
+        journey=_journey(document.journey),
+        bonuses=tuple(sorted(Bonus(bonus.km, Decimal(bonus.amount)) for bonus in document.bonus)),
     )
+
+
+def _journey(journey: _Journey) -> JourneyConfig:
+    stops = tuple(Stop(stop.name.strip(), stop.lat, stop.lon) for stop in journey.stops)
+    return JourneyConfig(journey.name, Route(stops, journey.loop))
 
 
 def _next_to(text: str, folder: Path) -> str:

@@ -325,3 +325,39 @@ class PendingUpload(Base):
     ended_at: Mapped[datetime] = mapped_column(UtcDateTime())
     moving_s: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Milestone(Base):
+    """A milestone a participant reached (`first`, `km50`, `streak7`): each told once."""
+
+    __tablename__ = "milestone"
+
+    season_id: Mapped[int] = mapped_column(ForeignKey("season.id"), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    reached_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Pledge(Base):
+    """A participant's own gift on top of the company's: a fixed amount, or so much per km of
+    their own logs. One per person; a new one replaces it."""
+
+    __tablename__ = "pledge"
+
+    season_id: Mapped[int] = mapped_column(ForeignKey("season.id"), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), primary_key=True)
+    fixed: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    per_km: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
+    pledged_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class TeamSnapshot(Base):
+    """A team's rank and km as a daily post showed them: what the next post compares with."""
+
+    __tablename__ = "team_snapshot"
+
+    season_id: Mapped[int] = mapped_column(ForeignKey("season.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    total_m: Mapped[int] = mapped_column(BigInteger)

@@ -9,7 +9,7 @@ from functools import cached_property
 
 from sqlalchemy.orm import Session
 
-from storage import activity_files, charity_vote, logbook, personal
+from storage import activity_files, charity_vote, logbook, milestones, personal
 from storage import repository as repo
 from storage.models import (
     Activity,
@@ -235,6 +235,17 @@ class CallerStore(SeasonStore):
         """Log an activity for the caller, moving every total; its id, totals and ranks."""
         new = logbook.NewActivity(self.caller_id, team_id, kind, distance_m, day, source_key)
         return logbook.record_activities(self.session, self.season_id, [new], self.now)[0]
+
+    def my_active_days(self, since: date, until: date) -> set[date]:
+        """The days from `since` to `until` on which the caller has a log."""
+        return milestones.active_days(self.session, self.season_id, self.caller_id, since, until)
+
+    def claim_milestones(self, names: list[str]) -> list[str]:
+        """Of the milestones the caller reached, those they were not told of before."""
+        fresh = milestones.claim(
+            self.session, self.season_id, [(self.caller_id, name) for name in names], self.now
+        )
+        return [name for name in names if (self.caller_id, name) in fresh]
 
     # -- the caller's activity files -------------------------------------------------------------
 

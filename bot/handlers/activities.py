@@ -1,6 +1,7 @@
 """Logging activities, taking them back, and setting one's time zone."""
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot import i18n
 from bot.commands import Delete, Log, SetTimezone, Undo
 from bot.config import Config
+from bot.domain import milestones
 from bot.domain.days import log_day_refusal, resolve_day
 from bot.domain.kinds import ActivityKind
 from bot.handlers import figures
@@ -19,6 +21,7 @@ from bot.i18n import N_, _, ngettext
 from bot.messages import Incoming
 from bot.replies import Reply, say
 from storage import logbook
+from storage import milestones as milestone_store
 from storage import repository as repo
 from storage.models import Activity
 from storage.season_store import SeasonStore
@@ -61,7 +64,11 @@ def log_activities(
     """Several callers' logs in one transaction; for each, its replies (none for a repeated
     delivery). Every check is the same as for a log on its own, in arrival order."""
     keys = [incoming.delivery_key for incoming, _ in requests]
-    since = _earliest_day(config, now, [command for _, command in requests])
+    # The daily totals read start a streak's length before the earliest day logged: the
+    # limit check needs that day's, a streak the six before it.
+    since = _earliest_day(config, now, [command for _, command in requests]) - timedelta(
+        days=milestones.STREAK_DAYS - 1
+    )
     accounts = [(incoming.platform, incoming.user_id) for incoming, _ in requests]
     claimed, stored = logbook.claim_and_find(session, season_id, keys, accounts, since, now)
     first_of_key = {key: index for index, key in reversed(list(enumerate(keys)))}
@@ -101,6 +108,7 @@ def log_activities(
     day_keys = [(a.caller.participant_id, a.day, a.command.kind) for a in candidates]
     already = callers.recent_m
     accepted = []
+    new_days: set[int] = set()  # the logs that make a day active: a streak may complete then
     for candidate, day_key in zip(candidates, day_keys, strict=True):
         with i18n.using(languages[candidate.index]):
             refusal = over_limit(
@@ -112,6 +120,9 @@ def log_activities(
         if refusal is not None:
             replies[candidate.index] = [refusal]
         else:
+            pid, day, _kind = day_key
+            if not any(already.get((pid, day, kind), 0) for kind in ActivityKind):
+                new_days.add(candidate.index)
             already[day_key] = already.get(day_key, 0) + candidate.command.distance_m
             accepted.append(candidate)
     recorded = logbook.record_activities(
@@ -130,10 +141,43 @@ def log_activities(
         ],
         now,
     )
+    told = _milestones_told(session, season_id, now, accepted, recorded, already, new_days)
     for item, stored in zip(accepted, recorded, strict=True):
         with i18n.using(languages[item.index]):
-            replies[item.index] = [_logged(item, stored)]
+            replies[item.index] = [_logged(item, stored, told.get(item.index, []))]
     return replies
+
+
+def _milestones_told(
+    session: Session,
+    season_id: int,
+    now: datetime,
+    accepted: list[_Accepted],
+    recorded: list[logbook.Recorded],
+    daily_m: dict[logbook.DayKey, int],
+    new_days: set[int],
+) -> dict[int, list[str]]:
+    """For each log (by its index), the milestones it reaches that nobody told its caller of
+    yet; they are told now."""
+    active: dict[int, set[date]] = defaultdict(set)
+    for (pid, day, _kind), metres in daily_m.items():
+        if metres:
+            active[pid].add(day)
+    reached = {}
+    for item, stored in zip(accepted, recorded, strict=True):
+        after = stored.personal_total_m
+        names = milestones.crossed(after - item.command.distance_m, after)
+        pid = item.caller.participant_id
+        if item.index in new_days and milestones.completes_streak(item.day, active[pid]):
+            names.append(milestones.STREAK)
+        reached[item.index] = [(pid, name) for name in names]
+    fresh = milestone_store.claim(
+        session, season_id, [pair for pairs in reached.values() for pair in pairs], now
+    )
+    return {
+        index: [name for pid, name in pairs if (pid, name) in fresh]
+        for index, pairs in reached.items()
+    }
 
 
 def stored_language(callers: logbook.Callers, incoming: Incoming) -> str | None:
@@ -141,12 +185,13 @@ def stored_language(callers: logbook.Callers, incoming: Incoming) -> str | None:
     return None if caller is None else caller.language
 
 
-def _logged(item: _Accepted, stored: logbook.Recorded) -> Reply:
+def _logged(item: _Accepted, stored: logbook.Recorded, reached: list[str]) -> Reply:
     """What a log that was written says."""
     described = describe(item.command.distance_m, item.command.kind, item.day)
     lines = [_("Logged #{id}: {activity}.").format(id=stored.activity_id, activity=described)]
     if item.command.unit_assumed:
         lines.append(_("No unit given, so I read it as km."))
+    lines += milestone_lines(reached)
     lines += standing_lines(
         (stored.personal_total_m, stored.person_rank),
         (item.caller.team_name or "", stored.team_total_m, stored.team_rank),
@@ -296,6 +341,22 @@ def describe(distance_m: int, kind: str, day: date) -> str:
     return _("{km} {kind} on {day}").format(
         km=figures.km(distance_m), kind=figures.kind(kind), day=figures.day(day)
     )
+
+
+def milestone_lines(reached: list[str]) -> list[str]:
+    """A line for each milestone reached, in the order they come."""
+    lines = []
+    for name in reached:
+        if name == milestones.FIRST:
+            lines.append(_("Your first log: welcome to the challenge!"))
+        elif name == milestones.STREAK:
+            lines.append(_("Seven days in a row with a log: a week's streak!"))
+        else:
+            km = int(name.removeprefix("km"))
+            lines.append(
+                _("Milestone: you passed {km} this season!").format(km=figures.km(km * 1000))
+            )
+    return lines
 
 
 def standing_lines(

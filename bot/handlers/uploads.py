@@ -1,17 +1,18 @@
 """Logging an activity from a GPX, FIT or TCX file, as a watch or an app recorded it."""
 
 import threading
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_UP, Decimal
 
 from bot.commands import Upload
 from bot.config import Config
+from bot.domain import milestones
 from bot.domain.days import log_day_refusal, resolve_day
 from bot.domain.images import looks_like_a_picture
 from bot.domain.kinds import ActivityKind
 from bot.domain.tracks import Track, TrackProblem, Unreadable, read_track
 from bot.handlers import figures
-from bot.handlers.activities import describe, over_limit, standing_lines
+from bot.handlers.activities import describe, milestone_lines, over_limit, standing_lines
 from bot.handlers.context import Context
 from bot.handlers.posts import season_over
 from bot.handlers.registry import REFUSALS, TakesFile, Who, command
@@ -189,6 +190,8 @@ def _log(ctx: Context, facts: FileFacts, kind: ActivityKind, command: Upload) ->
     limited = over_limit(ctx.config, kind, facts.distance_m, ctx.store.my_day_total(day, kind))
     if limited is not None:
         return limited
+    week = timedelta(days=milestones.STREAK_DAYS - 1)
+    active = ctx.store.my_active_days(day - week, day + week)
     stored = ctx.store.record_activity(
         team.id, kind, facts.distance_m, day, ctx.incoming.delivery_key
     )
@@ -203,6 +206,12 @@ def _log(ctx: Context, facts: FileFacts, kind: ActivityKind, command: Upload) ->
         ),
     ]
     lines += _day_from_file(ctx, command, day)
+    reached = milestones.crossed(
+        stored.personal_total_m - facts.distance_m, stored.personal_total_m
+    )
+    if day not in active and milestones.completes_streak(day, active | {day}):
+        reached.append(milestones.STREAK)
+    lines += milestone_lines(ctx.store.claim_milestones(reached))
     lines += standing_lines(
         (stored.personal_total_m, stored.person_rank),
         (team.name, stored.team_total_m, stored.team_rank),
