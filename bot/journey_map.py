@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from bot.domain.journey import Stop
+
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 900, 120
 HEADER_PX = 112  # title and caption above the map
 MAP_W, MAP_H = WIDTH_PX, HEIGHT_PX - HEADER_PX
@@ -21,13 +23,6 @@ STEP_DEG = 0.5  # great-circle points: smooth at any zoom a route of stops needs
 LAND, SEA, COAST, BORDER = "#ece6d6", "#ffffff", "#8f8f8f", "#b3b3b3"
 TRAVELLED, AHEAD, INK, NEXT, HERE = "#2a9d8f", "#6c757d", "#343a40", "#e76f51", "#1d3557"
 LABEL_PX = 14 * DPI / 72  # a label's font size in pixels, for the offsets below
-
-
-@dataclass(frozen=True)
-class MapStop:
-    name: str
-    lat: float
-    lon: float
 
 
 @dataclass(frozen=True)
@@ -73,12 +68,12 @@ def _great_circle(start: tuple[float, float], end: tuple[float, float]) -> np.nd
     return np.column_stack([lat, lon])
 
 
-def _legs(stops: Sequence[MapStop], loop: bool) -> list[tuple[MapStop, MapStop]]:
+def _legs(stops: Sequence[Stop], loop: bool) -> list[tuple[Stop, Stop]]:
     pairs = list(zip(stops, stops[1:], strict=False))
     return pairs + [(stops[-1], stops[0])] if loop and len(stops) > 2 else pairs
 
 
-def _projection(stops: tuple[MapStop, ...]) -> dict[str, Any]:
+def _projection(stops: tuple[Stop, ...]) -> dict[str, Any]:
     """Conformal, centred on the route: Lambert's cone, Mercator near the equator."""
     lon_0 = math.degrees(
         math.atan2(
@@ -105,7 +100,7 @@ def _extent(basemap: Any, route: np.ndarray, widest: float) -> tuple[float, floa
     return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
 
 
-def _corners(stops: tuple[MapStop, ...], loop: bool) -> dict[str, Any]:
+def _corners(stops: tuple[Stop, ...], loop: bool) -> dict[str, Any]:
     """Basemap's arguments for the route's map, corners found in the projection itself."""
     _plt, Basemap = _libraries()
     projection = _projection(stops)
@@ -131,7 +126,7 @@ def _corners(stops: tuple[MapStop, ...], loop: bool) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=4)
-def _background(stops: tuple[MapStop, ...], loop: bool) -> _Background:
+def _background(stops: tuple[Stop, ...], loop: bool) -> _Background:
     """The costly part, once per route: reading the coastlines and drawing them."""
     plt, Basemap = _libraries()
     corners = _corners(stops, loop)
@@ -156,7 +151,7 @@ def _background(stops: tuple[MapStop, ...], loop: bool) -> _Background:
 
 
 def _split(
-    stops: Sequence[MapStop], loop: bool, position: tuple[float, float], next_stop: int | None
+    stops: Sequence[Stop], loop: bool, position: tuple[float, float], next_stop: int | None
 ) -> tuple[list[np.ndarray], list[np.ndarray], int]:
     """Travelled and ahead parts, as (lat, lon) arrays; and how many stops are behind.
 
@@ -244,7 +239,7 @@ def _draw_route(axes: Any, basemap: Any, done: list, ahead: list) -> np.ndarray:
 
 def _draw_stops(
     axes: Any,
-    stops: Sequence[MapStop],
+    stops: Sequence[Stop],
     dots: np.ndarray,
     line: np.ndarray,
     behind: int,
@@ -297,7 +292,7 @@ def _halo() -> Any:
 
 def journey_map_png(
     title: str,
-    stops: Sequence[MapStop],
+    stops: Sequence[Stop],
     loop: bool,
     position: tuple[float, float],
     next_stop: int | None,

@@ -10,25 +10,26 @@ import sys
 import time
 from pathlib import Path
 
-from bot.journey_map import MapStop, journey_map_png
+from bot.domain.journey import Stop
+from bot.journey_map import journey_map_png
 
 EUROPE = (
-    MapStop("London", 51.507, -0.128),
-    MapStop("Paris", 48.857, 2.352),
-    MapStop("Brussels", 50.847, 4.357),
-    MapStop("Amsterdam", 52.370, 4.895),
-    MapStop("Berlin", 52.520, 13.405),
-    MapStop("Prague", 50.075, 14.438),
-    MapStop("Vienna", 48.208, 16.373),
-    MapStop("Budapest", 47.498, 19.040),
-    MapStop("Zagreb", 45.815, 15.982),
-    MapStop("Venice", 45.441, 12.316),
-    MapStop("Rome", 41.903, 12.496),
-    MapStop("Zurich", 47.377, 8.541),
-    MapStop("Lyon", 45.764, 4.836),
-    MapStop("Barcelona", 41.385, 2.173),
-    MapStop("Madrid", 40.417, -3.704),
-    MapStop("Bordeaux", 44.838, -0.579),
+    Stop("London", 51.507, -0.128),
+    Stop("Paris", 48.857, 2.352),
+    Stop("Brussels", 50.847, 4.357),
+    Stop("Amsterdam", 52.370, 4.895),
+    Stop("Berlin", 52.520, 13.405),
+    Stop("Prague", 50.075, 14.438),
+    Stop("Vienna", 48.208, 16.373),
+    Stop("Budapest", 47.498, 19.040),
+    Stop("Zagreb", 45.815, 15.982),
+    Stop("Venice", 45.441, 12.316),
+    Stop("Rome", 41.903, 12.496),
+    Stop("Zurich", 47.377, 8.541),
+    Stop("Lyon", 45.764, 4.836),
+    Stop("Barcelona", 41.385, 2.173),
+    Stop("Madrid", 40.417, -3.704),
+    Stop("Bordeaux", 44.838, -0.579),
 )
 
 

@@ -7,20 +7,21 @@ import pytest
 from PIL import Image
 
 from bot import journey_map
-from bot.journey_map import MapStop, journey_map_png
+from bot.domain.journey import Stop
+from bot.journey_map import journey_map_png
 
 EUROPE = (
-    MapStop("London", 51.507, -0.128),
-    MapStop("Paris", 48.857, 2.352),
-    MapStop("Brussels", 50.847, 4.357),
-    MapStop("Amsterdam", 52.370, 4.895),
-    MapStop("Berlin", 52.520, 13.405),
-    MapStop("Prague", 50.075, 14.438),
-    MapStop("Vienna", 48.208, 16.373),
-    MapStop("Budapest", 47.498, 19.040),
-    MapStop("Venice", 45.441, 12.316),
-    MapStop("Zurich", 47.377, 8.541),
-    MapStop("Lyon", 45.764, 4.836),
+    Stop("London", 51.507, -0.128),
+    Stop("Paris", 48.857, 2.352),
+    Stop("Brussels", 50.847, 4.357),
+    Stop("Amsterdam", 52.370, 4.895),
+    Stop("Berlin", 52.520, 13.405),
+    Stop("Prague", 50.075, 14.438),
+    Stop("Vienna", 48.208, 16.373),
+    Stop("Budapest", 47.498, 19.040),
+    Stop("Venice", 45.441, 12.316),
+    Stop("Zurich", 47.377, 8.541),
+    Stop("Lyon", 45.764, 4.836),
 )
 
 
@@ -72,7 +73,7 @@ def test_another_position_moves_the_marker() -> None:
 
 
 def test_a_line_of_two_stops_and_names_that_look_like_markup_are_drawn() -> None:
-    stops = [MapStop("$x^2$ <b>", 51.5, -0.13), MapStop("Paris", 48.86, 2.35)]
+    stops = [Stop("$x^2$ <b>", 51.5, -0.13), Stop("Paris", 48.86, 2.35)]
     for position, next_stop in (((51.5, -0.13), 0), ((50.2, 1.1), 1), ((48.86, 2.35), None)):
         image = decoded(journey_map_png("Two", stops, False, position, next_stop, "0 km"))
         assert image.size == decoded(europe()).size
@@ -80,15 +81,15 @@ def test_a_line_of_two_stops_and_names_that_look_like_markup_are_drawn() -> None
 
 def test_a_route_across_the_date_line_and_one_round_the_world_are_drawn() -> None:
     pacific = [
-        MapStop("Tokyo", 35.7, 139.7),
-        MapStop("Anchorage", 61.2, -149.9),
-        MapStop("Honolulu", 21.3, -157.9),
-        MapStop("Suva", -18.1, 178.4),
+        Stop("Tokyo", 35.7, 139.7),
+        Stop("Anchorage", 61.2, -149.9),
+        Stop("Honolulu", 21.3, -157.9),
+        Stop("Suva", -18.1, 178.4),
     ]
     world = [
-        MapStop("Quito", -0.2, -78.5),
-        MapStop("Nairobi", -1.3, 36.8),
-        MapStop("Singapore", 1.35, 103.8),
+        Stop("Quito", -0.2, -78.5),
+        Stop("Nairobi", -1.3, 36.8),
+        Stop("Singapore", 1.35, 103.8),
     ]
     for stops, position in ((pacific, (50.0, 170.0)), (world, (-1.0, 0.0))):
         png = journey_map_png("Far", stops, True, position, 1, "far")
