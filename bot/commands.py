@@ -5,6 +5,7 @@ no platform."""
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from functools import cache
 from typing import ClassVar, Self
 from zoneinfo import available_timezones
@@ -12,8 +13,9 @@ from zoneinfo import available_timezones
 from bot import i18n
 from bot.domain.days import DayRef
 from bot.domain.kinds import ActivityKind
+from bot.domain.money import MAX_FIXED_PLEDGE, MAX_PLEDGE_PER_KM
 from bot.domain.names import graphemes
-from bot.i18n import N_, _
+from bot.i18n import N_, _, ngettext
 from bot.log_sentence import read_caption, read_log
 from bot.vocabulary import READER_LANGUAGE
 from bot.words import (
@@ -403,6 +405,78 @@ class AdminVoteWinner(_NamesACharity):
 
 @dataclass(frozen=True)
 class AdminPhotosList(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class Journey(Command):
+    pass
+
+
+_PLEDGE = re.compile(
+    r"(?P<before>[^\d\s.,]{1,3})?\s*(?P<number>\d+(?:[.,]\d+)?)\s*(?P<after>[^\d\s/]{1,3})?"
+    r"\s*(?P<per_km>(?:per|pro|par|por|al|za|a|/)\s*(?:km|kilomet\w*))?",
+    re.IGNORECASE,
+)
+_WITHDRAWN = {"off", "none", "stop", "cancel", "0"}
+
+
+@dataclass(frozen=True)
+class SetPledge(Command):
+    """`pledge 20`, `pledge 0.05 per km`, `pledge off`; `pledge` alone shows the pledge."""
+
+    amount: Decimal | None = None
+    per_km: bool = False
+    off: bool = False
+
+    @classmethod
+    def read(cls, rest: str, words: str) -> Self:
+        typed = rest.strip()
+        if not typed:
+            return cls()
+        if typed.lower() in _WITHDRAWN:
+            return cls(off=True)
+        found = _PLEDGE.fullmatch(typed)
+        if found is None or (found["before"] and found["after"]):
+            refuse(
+                _(
+                    "A pledge is an amount, like 20, or an amount per km of your own logs, "
+                    "like 0.05 per km; I got {typed}."
+                ).format(typed=quote(typed)),
+                f"{words} 20",
+            )
+        number, per_km = found["number"], bool(found["per_km"])
+        if not per_km and re.fullmatch(r"[1-9]\d{0,2}[.,]\d{3}", number):
+            refuse(
+                _("Is {typed} a thousand or more? Write it without a separator, like 1000.").format(
+                    typed=quote(typed)
+                ),
+                f"{words} 20",
+            )
+        amount = Decimal(number.replace(",", "."))
+        most, places = (MAX_PLEDGE_PER_KM, 4) if per_km else (MAX_FIXED_PLEDGE, 2)
+        example = f"{words} 0.05 per km" if per_km else f"{words} 20"
+        if not 0 < amount <= most:
+            refuse(
+                _("A pledge is more than 0 and at most {most}; I got {typed}.").format(
+                    most=i18n.decimal(most), typed=quote(typed)
+                ),
+                example,
+            )
+        if -amount.as_tuple().exponent > places:
+            refuse(
+                ngettext(
+                    "A pledge has at most {count} decimal place; I got {typed}.",
+                    "A pledge has at most {count} decimal places; I got {typed}.",
+                    places,
+                ).format(count=places, typed=quote(typed)),
+                example,
+            )
+        return cls(amount, per_km)
+
+
+@dataclass(frozen=True)
+class AdminPledges(Command):
     pass
 
 

@@ -121,13 +121,25 @@ def _locale(code: str) -> Locale:
 def money(amount: Decimal, currency: str) -> str:
     """`EUR 26,449` in English; the locale's own form elsewhere (`26.449 €`), with cents only
     when there are some."""
+    amount = _as_shown(amount)
     code = _language.get()
     if code == SOURCE:
         return f"{currency} {amount:,}"
     pattern = _locale(code).currency_formats["standard"].pattern
     if amount == amount.to_integral_value():
         pattern = pattern.replace(".00", "")
+    elif amount.as_tuple().exponent < -2:  # a rate such as 0.005 per km
+        pattern = pattern.replace(".00", ".00##")
     return format_currency(amount, currency, pattern, locale=code, currency_digits=False)
+
+
+def _as_shown(amount: Decimal) -> Decimal:
+    """Whole units without cents (`20`), else at least the cents (`0.10`, `0.05`, `0.005`),
+    however many zeros the amount was stored with."""
+    if amount == amount.to_integral_value():
+        return amount.quantize(Decimal(1))
+    plain = amount.normalize()
+    return plain if plain.as_tuple().exponent < -2 else plain.quantize(Decimal("0.01"))
 
 
 def currency_symbol(currency: str) -> str:

@@ -3,11 +3,17 @@
 Strings in parts are plain text; renderers escape them for their platform, there and only there.
 """
 
+import asyncio
+import dataclasses
+import logging
 from dataclasses import dataclass, field
 
-from bot import i18n
+from bot import charts, i18n, journey_map
+from bot.domain.journey import Stop
 from bot.i18n import _
 from bot.vocabulary import in_readers_words
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -50,13 +56,38 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Chart:
-    """A team-ranking chart not drawn yet: the outbox draws it into an Attachment (a PNG),
-    outside any transaction, before any renderer sees the reply."""
+    """A team-ranking chart not drawn yet: drawn into an Attachment (a PNG) outside any
+    transaction, before any renderer sees the reply (`drawn`)."""
 
     filename: str
     title: str
     bars: tuple[tuple[str, float], ...]  # (team, km), leader first
     language: str = field(default_factory=i18n.language)  # of its axis and numbers
+
+    def draw(self) -> bytes:
+        return charts.team_ranking_png(self.title, list(self.bars))
+
+
+@dataclass(frozen=True)
+class JourneyMap:
+    """The journey's map not drawn yet, drawn as a Chart is."""
+
+    filename: str
+    title: str
+    caption: str
+    stops: tuple[Stop, ...]
+    loop: bool
+    position: tuple[float, float]  # (lat, lon)
+    next_stop: int | None
+    language: str = field(default_factory=i18n.language)
+
+    def draw(self) -> bytes:
+        return journey_map.journey_map_png(
+            self.title, self.stops, self.loop, self.position, self.next_stop, self.caption
+        )
+
+
+Drawing = Chart | JourneyMap
 
 
 @dataclass(frozen=True)
@@ -72,7 +103,7 @@ class Buttons:
     buttons: tuple[Button, ...]
 
 
-Part = Heading | Text | Example | Table | Attachment | Chart | Buttons
+Part = Heading | Text | Example | Table | Attachment | Chart | JourneyMap | Buttons
 
 
 @dataclass(frozen=True)
@@ -118,6 +149,25 @@ class Reply:
     def post_key(self) -> str | None:
         """The ledger key a platform marks the message with, to find it after a time-out."""
         return self.post.key if self.post is not None else None
+
+
+async def drawn(reply: Reply) -> Reply:
+    """The reply with its charts and maps drawn, each in a worker thread, so that the loop
+    and the database are free meanwhile. One that fails to draw is left out, not the reply."""
+    if not any(isinstance(part, Drawing) for part in reply.parts):
+        return reply
+    parts = [await _draw(part) if isinstance(part, Drawing) else part for part in reply.parts]
+    return dataclasses.replace(reply, parts=tuple(part for part in parts if part is not None))
+
+
+async def _draw(drawing: Drawing) -> Attachment | None:
+    try:
+        with i18n.using(drawing.language):  # the worker thread takes a copy of it
+            png = await asyncio.to_thread(drawing.draw)
+    except Exception:
+        log.exception("drawing_failed", extra={"drawing": drawing.filename})
+        return None
+    return Attachment(drawing.filename, png, "image/png")
 
 
 def to_caller(replies: list[Reply]) -> list[Reply]:

@@ -1,6 +1,7 @@
 """Scheduled posts: the daily leaderboard and the final report, each exactly once; the
-erasure of everyone's personal data `[privacy] retention_days` after the season, once; and
-the hourly forgetting of platform deliveries too old to come again.
+journey's stops passed and the bonuses reached, looked for every minute and each announced
+once; the erasure of everyone's personal data `[privacy] retention_days` after the season,
+once; and the hourly forgetting of platform deliveries too old to come again.
 
 APScheduler runs the jobs in the bot's event loop. Every post is claimed in the database's
 post ledger before it is sent, so a restart, a second instance or an admin's manual post never
@@ -23,6 +24,7 @@ from bot import i18n
 from bot.background import Background
 from bot.config import Config
 from bot.handlers.dispatch import Clock
+from bot.handlers.journey import claim_journey_news
 from bot.handlers.posts import claim_final_report, claim_leaderboard
 from bot.handlers.privacy import claim_erasure
 from bot.handlers.vote import close_vote
@@ -37,6 +39,8 @@ log = logging.getLogger(__name__)
 # Slack retries an event for about an hour, Telegram keeps an update for 24 hours: a delivery
 # older than this will not come again, so its record can go.
 DELIVERY_MEMORY = timedelta(days=2)
+# How often the season's km are looked at for a stop passed or a bonus reached.
+JOURNEY_EVERY_S = 60
 
 
 class PostSchedule:
@@ -124,6 +128,13 @@ class PostSchedule:
                 misfire_grace_time=None,  # erasing late is still right; never skip it
             )
         self.scheduler.add_job(
+            self.announce_journey,
+            IntervalTrigger(seconds=JOURNEY_EVERY_S),
+            id="journey_news",
+            coalesce=True,
+            max_instances=1,
+        )
+        self.scheduler.add_job(
             self.forget_old_deliveries,
             IntervalTrigger(hours=1),
             id="forget_deliveries",
@@ -164,6 +175,7 @@ class PostSchedule:
         erase_at = self.config.privacy.erase_at(self.config.season)
         if erase_at is not None and erase_at <= now:
             await self.erase_personal_data()
+        await self.announce_journey()
 
     async def post_leaderboard(self) -> bool:
         """Today's leaderboard (the latest due), unless it was already posted."""
@@ -214,6 +226,19 @@ class PostSchedule:
             media.remove(self.config.photos.media_dir, sha256, media_type)
         log.info("personal_data_erased", extra={"people": erased.people})
         return erased.people
+
+    async def announce_journey(self) -> int:
+        """Announce the stops passed and the bonuses reached since the last look, each once
+        (the post ledger remembers); how many announcements reached a chat."""
+        now = self.clock()
+        news = await asyncio.to_thread(
+            self._in_transaction,
+            lambda session: claim_journey_news(session, self.config, self.season_id, now),
+        )
+        reached = 0
+        for reply in news:
+            reached += await self.outbox.deliver(reply) > 0
+        return reached
 
     async def forget_old_deliveries(self) -> int:
         """Drop the records of deliveries older than `DELIVERY_MEMORY`; how many went."""

@@ -18,6 +18,7 @@ from storage.models import (
     PendingUpload,
     PhotoEntry,
     PlatformAccount,
+    Pledge,
     Season,
     SeasonOutcome,
     Team,
@@ -46,6 +47,7 @@ class PersonalData:
     photos: list[tuple[str, PhotoEntry, bool]]  # (season, entry, whether it won)
     admin_actions: list[AuditEntry]
     file_waiting: PendingUpload | None  # sent without its kind, not logged yet
+    pledges: list[tuple[str, Pledge]]  # (season, pledge)
 
 
 def personal_data(session: Session, pid: int) -> PersonalData:
@@ -105,6 +107,14 @@ def personal_data(session: Session, pid: int) -> PersonalData:
         [(season, entry, bool(won)) for season, entry, won in photos],
         list(actions),
         session.get(PendingUpload, pid),
+        [
+            (season, pledge)
+            for season, pledge in session.execute(
+                select(Season.name, Pledge)
+                .join(Season, Season.id == Pledge.season_id)
+                .where(Pledge.participant_id == pid)
+            )
+        ],
     )
 
 
@@ -172,10 +182,10 @@ def _leave_teams(session: Session, who: Select[tuple[int]], now: datetime) -> No
 
 def _forget(session: Session, who: Select[tuple[int]], now: datetime) -> list[Image]:
     """Erase the personal data of the participants `who` selects: their names, accounts,
-    time zone and language, the times of their files, and their photo entries that did not
-    win. Their logs, totals, votes and team places stay, under an id and nobody's name, so
-    every total and the donation are unchanged. The images no entry uses any more, to delete
-    from disk once committed."""
+    time zone and language, the times of their files, their pledges, and their photo entries
+    that did not win. Their logs, totals, votes and team places stay, under an id and
+    nobody's name, so every total and the company's gift are unchanged. The images no entry
+    uses any more, to delete from disk once committed."""
     winners = select(SeasonOutcome.photo_id).where(SeasonOutcome.photo_id.is_not(None))
     gone = session.execute(
         delete(PhotoEntry)
@@ -186,6 +196,7 @@ def _forget(session: Session, who: Select[tuple[int]], now: datetime) -> list[Im
     # When someone recorded: the day of each log stays, the hour and the file do not.
     session.execute(delete(ActivityFile).where(ActivityFile.participant_id.in_(who)))
     session.execute(delete(PendingUpload).where(PendingUpload.participant_id.in_(who)))
+    session.execute(delete(Pledge).where(Pledge.participant_id.in_(who)))
     session.execute(
         update(Participant)
         .where(Participant.id.in_(who))

@@ -548,6 +548,16 @@ def claim_post(session: Session, season_id: int, key: str, now: datetime) -> boo
     return session.execute(claimed).scalar() is not None
 
 
+def claimed_keys(session: Session, season_id: int, prefix: str) -> list[str]:
+    return list(
+        session.scalars(
+            select(PostLedger.key).where(
+                PostLedger.season_id == season_id, PostLedger.key.startswith(prefix)
+            )
+        )
+    )
+
+
 def post_claimed_at(session: Session, key: str) -> datetime | None:
     return session.scalar(select(PostLedger.claimed_at).where(PostLedger.key == key))
 

@@ -5,11 +5,12 @@ live in `repository`, `charity_vote` and `logbook`; this is what the handlers se
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from functools import cached_property
 
 from sqlalchemy.orm import Session
 
-from storage import activity_files, charity_vote, logbook, milestones, personal
+from storage import activity_files, charity_vote, logbook, milestones, personal, pledges
 from storage import repository as repo
 from storage.models import (
     Activity,
@@ -146,8 +147,20 @@ class SeasonStore:
         """Claim a post before sending it; False when it was claimed before."""
         return repo.claim_post(self.session, self.season_id, key, self.now)
 
+    def claimed_keys(self, prefix: str) -> list[str]:
+        """The keys of the posts claimed so far whose keys start with `prefix`."""
+        return repo.claimed_keys(self.session, self.season_id, prefix)
+
     def mark_post_sent(self, key: str) -> None:
         repo.mark_post_sent(self.session, key, self.now)
+
+    def pledges(self) -> list[pledges.PledgeRow]:
+        """Every pledge of the season, biggest first."""
+        return pledges.rows(self.session, self.season_id)
+
+    def pledged_total(self) -> Decimal:
+        """What the employees' pledges come to."""
+        return pledges.total(self.session, self.season_id)
 
     def forget_everyone(self) -> tuple[int, list[personal.Image]]:
         """Erase the personal data of everyone in the season and of no other season: how many
@@ -246,6 +259,19 @@ class CallerStore(SeasonStore):
             self.session, self.season_id, [(self.caller_id, name) for name in names], self.now
         )
         return [name for name in names if (self.caller_id, name) in fresh]
+
+    # -- the caller's pledge ---------------------------------------------------------------------
+
+    def my_pledge(self) -> pledges.PledgeRow | None:
+        found = pledges.rows(self.session, self.season_id, self.caller_id)
+        return found[0] if found else None
+
+    def pledge(self, fixed: Decimal | None, per_km: Decimal | None) -> None:
+        """Record the caller's pledge, replacing an earlier one."""
+        pledges.pledge(self.session, self.season_id, self.caller_id, fixed, per_km, self.now)
+
+    def withdraw_pledge(self) -> bool:
+        return pledges.withdraw(self.session, self.season_id, self.caller_id)
 
     # -- the caller's activity files -------------------------------------------------------------
 

@@ -7,8 +7,10 @@ from bot.handlers import (
     activities,
     admin,
     guide,
+    journey,
     language,
     photos,
+    pledges,
     posts,
     privacy,
     standings,
@@ -22,7 +24,21 @@ from bot.vocabulary import COMMAND_WORDS
 
 # In the order `help` and the menus list them.
 DECLARATIONS = arrange(
-    [guide, teams, activities, uploads, standings, admin, posts, vote, photos, privacy, language]
+    [
+        guide,
+        teams,
+        activities,
+        uploads,
+        standings,
+        journey,
+        pledges,
+        admin,
+        posts,
+        vote,
+        photos,
+        privacy,
+        language,
+    ]
 )
 _BY_COMMAND: dict[type[Command], Declaration] = {d.command: d for d in DECLARATIONS}
 GRAMMAR = Grammar(

@@ -23,7 +23,7 @@ from bot.handlers.context import Context, reply_language
 from bot.handlers.registry import REFUSALS, Declaration, TakesFile, Who
 from bot.i18n import N_, _
 from bot.messages import FileElsewhere, FileNotFetched, Incoming
-from bot.replies import Part, Reply, Text, say
+from bot.replies import Part, Reply, Text, ToCaller, drawn, say
 from storage import repository as repo
 from storage.database import DatabaseBusy, LoopDatabase, make_read_sessions, transaction
 
@@ -118,6 +118,11 @@ class Dispatcher:
             command = catalogue.parse(incoming.text, language)
             kind = _kind(command)
             replies = await self._answer(incoming, command, kind)
+            # Drawn after the transaction; the outbox draws what goes to the chats.
+            replies = [
+                await drawn(reply) if isinstance(reply.audience, ToCaller) else reply
+                for reply in replies
+            ]
         metrics.COMMANDS.labels(kind, _outcome(command, replies)).inc()
         metrics.COMMAND_SECONDS.labels(kind).observe(time.perf_counter() - started)
         return replies

@@ -61,6 +61,7 @@ ARGUMENTS = (
     N_("[TITLE]"),
     N_("[people]"),
     N_("[ACTIVITY] [DAY]"),
+    N_("AMOUNT [per km]"),
 )
 
 

@@ -3,7 +3,6 @@ posted once, whoever asks first: the scheduler, a second instance, or an admin."
 
 import dataclasses
 from datetime import date, datetime
-from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -11,15 +10,18 @@ from bot import i18n
 from bot.commands import AdminFinish, AdminPost
 from bot.config import Config, SeasonConfig
 from bot.domain.days import short_day
+from bot.domain.money import Donation
 from bot.domain.public_names import public_name
 from bot.handlers import figures
 from bot.handlers.context import Context
+from bot.handlers.journey import journey_line, journey_map
 from bot.handlers.registry import Who, command
 from bot.handlers.standings import (
     TOP,
     competition_ranks,
     headcount,
     kinds_table,
+    money_apart,
     season_so_far,
     shown_rank,
 )
@@ -103,7 +105,8 @@ def _leaderboard(store: SeasonStore, config: Config, day: date) -> Reply:
     return Reply(
         (
             Heading(title),
-            _so_far(store, config),
+            *_so_far(store, config),
+            Text(journey_line(config, store.sums().total_m)),
             *_top_tables(store, config),
             Chart(f"leaderboard-{day.isoformat()}.png", title, bars),
         ),
@@ -115,7 +118,7 @@ def _leaderboard(store: SeasonStore, config: Config, day: date) -> Reply:
 def _final_report(store: SeasonStore, config: Config) -> Reply:
     """The season's result: km per kind, people, teams, laps of the Earth, the donation."""
     season = config.season
-    sums, amount = season_so_far(store, season)
+    sums, given = season_so_far(store, config)
     state = store.outcome()
     charity = store.charity_name(state.charity_id)
     photo_winner: tuple[Text, ...] = ()
@@ -137,9 +140,11 @@ def _final_report(store: SeasonStore, config: Config) -> Reply:
             Text(_covered(sums.total_m)),
             kinds_table(sums.run_m, sums.walk_m, sums.cycle_m),
             headcount(store),
-            Text(_donation(amount, season, charity)),
+            *(Text(line) for line in _donation(given, season, charity)),
             *_top_tables(store, config),
             *photo_winner,
+            Text(journey_line(config, sums.total_m)),
+            journey_map(config, sums.total_m),
         ),
         ToAnnouncementChats(),
         post=final_report_post(store.season_id),
@@ -296,19 +301,34 @@ def _already(what: str, ctx: Context, key: str) -> str:
     )
 
 
-def _donation(amount: Decimal, season: SeasonConfig, charity: str | None) -> str:
-    """Who gives what to whom, saying nothing of a charity no vote chose."""
-    if not amount:
-        return _("No km were logged, so there is no donation this time.")
-    gift = figures.money(amount, season.currency)
+def _donation(given: Donation, season: SeasonConfig, charity: str | None) -> list[str]:
+    """Who gives what to whom, saying nothing of a charity no vote chose; bonuses and pledges
+    each apart, then their sum."""
+    if not given.total:
+        return [_("No km were logged, so there is no donation this time.")]
     rate = figures.money(season.donation_per_km, season.currency)
-    if charity:
-        return _(
-            "The company donates {amount} ({rate} per km) to {charity}. Thank you all!"
-        ).format(amount=gift, rate=rate, charity=charity)
-    return _("The company donates {amount} ({rate} per km). Thank you all!").format(
-        amount=gift, rate=rate
+    if not (given.bonuses or given.pledges):
+        gift = figures.money(given.per_km, season.currency)
+        if charity:
+            return [
+                _(
+                    "The company donates {amount} ({rate} per km) to {charity}. Thank you all!"
+                ).format(amount=gift, rate=rate, charity=charity)
+            ]
+        return [
+            _("The company donates {amount} ({rate} per km). Thank you all!").format(
+                amount=gift, rate=rate
+            )
+        ]
+    total = figures.money(given.total, season.currency)
+    sum_line = (
+        _("Together that is {amount} for {charity}. Thank you all!").format(
+            amount=total, charity=charity
+        )
+        if charity
+        else _("Together that is {amount} for charity. Thank you all!").format(amount=total)
     )
+    return [*money_apart(season, given), sum_line]
 
 
 def _covered(metres: int) -> str:
@@ -318,18 +338,21 @@ def _covered(metres: int) -> str:
     return _("Together we covered {km}.").format(km=figures.km(metres))
 
 
-def _so_far(store: SeasonStore, config: Config) -> Text:
+def _so_far(store: SeasonStore, config: Config) -> tuple[Text, ...]:
+    """The season's km and the donation, its kinds of money apart when there is more than
+    the company's gift per km."""
     season = config.season
-    sums, amount = season_so_far(store, season)
+    sums, given = season_so_far(store, config)
     around = figures.around_the_earth(sums.total_m)
-    km, money = figures.km(sums.total_m), figures.money(amount, season.currency)
+    km, money = figures.km(sums.total_m), figures.money(given.total, season.currency)
     if around:
-        return Text(
-            _("{km} so far, {amount} for charity, {around}.").format(
-                km=km, amount=money, around=around
-            )
+        line = _("{km} so far, {amount} for charity, {around}.").format(
+            km=km, amount=money, around=around
         )
-    return Text(_("{km} so far, {amount} for charity.").format(km=km, amount=money))
+    else:
+        line = _("{km} so far, {amount} for charity.").format(km=km, amount=money)
+    apart = money_apart(season, given) if given.bonuses or given.pledges else []
+    return tuple(Text(text) for text in (line, *apart))
 
 
 def _top_tables(store: SeasonStore, config: Config) -> tuple[Heading | Table | Text, ...]:

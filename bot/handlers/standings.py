@@ -3,15 +3,16 @@
 from decimal import Decimal
 
 from bot.commands import Me, Standings, Totals
-from bot.config import SeasonConfig
+from bot.config import Config, SeasonConfig
 from bot.domain.kinds import ActivityKind
-from bot.domain.money import donation
+from bot.domain.money import Donation, season_donation
 from bot.handlers import figures
 from bot.handlers.context import Context
 from bot.handlers.registry import Who, command
 from bot.i18n import N_, _, ngettext
 from bot.replies import Heading, Reply, Table, Text, say
 from storage.models import Team
+from storage.pledges import PledgeRow
 from storage.repository import SeasonSums
 from storage.season_store import SeasonStore
 
@@ -56,6 +57,9 @@ def show_me(ctx: Context, _command: Me) -> Reply:
                 )
             )
         )
+    pledge = ctx.store.my_pledge()
+    if pledge is not None:
+        parts.append(Text(pledge_line(ctx.config.season, pledge)))
     return Reply(tuple(parts))
 
 
@@ -155,7 +159,7 @@ def _people_standings(ctx: Context) -> Reply:
 )
 def show_totals(ctx: Context, _command: Totals) -> Reply:
     season = ctx.config.season
-    sums, amount = season_so_far(ctx.store, season)
+    sums, given = season_so_far(ctx.store, ctx.config)
     return Reply(
         (
             Heading(
@@ -163,7 +167,7 @@ def show_totals(ctx: Context, _command: Totals) -> Reply:
             ),
             kinds_table(sums.run_m, sums.walk_m, sums.cycle_m),
             headcount(ctx.store),
-            Text(donation_line(season, amount)),
+            *(Text(line) for line in donation_lines(season, given)),
             *_earth_line(sums.total_m),
         )
     )
@@ -174,21 +178,76 @@ def _earth_line(metres: int) -> tuple[Text, ...]:
     return (Text(_("That's {around}.").format(around=around)),) if around else ()
 
 
-def donation_line(season: SeasonConfig, amount: Decimal) -> str:
-    """`Donation so far: EUR 12 at EUR 0.10 per km.`, saying so when the cap is reached."""
+def donation_lines(season: SeasonConfig, given: Donation) -> list[str]:
+    """`Donation so far: EUR 12 at EUR 0.10 per km.`, saying so when the cap is reached; with
+    bonuses or pledges, the sum and then each kind of money apart."""
     rate = figures.money(season.donation_per_km, season.currency)
-    shown = figures.money(amount, season.currency)
-    if season.donation_cap is not None and amount == season.donation_cap:
-        return _("Donation so far: {amount} (the cap) at {rate} per km.").format(
-            amount=shown, rate=rate
+    gift = figures.money(given.per_km, season.currency)
+    capped = season.donation_cap is not None and given.per_km == season.donation_cap
+    if not (given.bonuses or given.pledges):
+        if capped:
+            return [
+                _("Donation so far: {amount} (the cap) at {rate} per km.").format(
+                    amount=gift, rate=rate
+                )
+            ]
+        return [_("Donation so far: {amount} at {rate} per km.").format(amount=gift, rate=rate)]
+    return [
+        _("Donation so far: {amount}.").format(amount=figures.money(given.total, season.currency)),
+        *money_apart(season, given),
+    ]
+
+
+def money_apart(season: SeasonConfig, given: Donation) -> list[str]:
+    """The company's gift per km, its bonuses and the employees' pledges, each on a line."""
+    rate = figures.money(season.donation_per_km, season.currency)
+    gift = figures.money(given.per_km, season.currency)
+    capped = season.donation_cap is not None and given.per_km == season.donation_cap
+    company = (
+        _("From the company: {amount} (the cap) at {rate} per km.")
+        if capped
+        else _("From the company: {amount} at {rate} per km.")
+    )
+    lines = [company.format(amount=gift, rate=rate)]
+    if given.bonuses:
+        lines.append(
+            _("Company bonuses: {amount}.").format(
+                amount=figures.money(given.bonuses, season.currency)
+            )
         )
-    return _("Donation so far: {amount} at {rate} per km.").format(amount=shown, rate=rate)
+    if given.pledges:
+        lines.append(
+            _("Employees' pledges: {amount}.").format(
+                amount=figures.money(given.pledges, season.currency)
+            )
+        )
+    return lines
 
 
-def season_so_far(store: SeasonStore, season: SeasonConfig) -> tuple[SeasonSums, Decimal]:
+def season_so_far(store: SeasonStore, config: Config) -> tuple[SeasonSums, Donation]:
     """The season's distance per kind and the donation it earns so far."""
-    sums = store.sums()
-    return sums, donation(sums.total_m, season.donation_per_km, season.donation_cap)
+    sums, season = store.sums(), config.season
+    bonuses = [(bonus.km, bonus.amount) for bonus in config.bonuses]
+    given = season_donation(
+        sums.total_m,
+        season.donation_per_km,
+        season.donation_cap,
+        bonuses,
+        store.pledged_total(),
+    )
+    return sums, given
+
+
+def pledge_line(season: SeasonConfig, row: PledgeRow) -> str:
+    """`Your pledge: EUR 0.05 per km of your own logs, EUR 1.20 so far.`"""
+    if row.pledge.fixed is not None:
+        return _("Your pledge: {amount}.").format(
+            amount=figures.money(row.pledge.fixed, season.currency)
+        )
+    return _("Your pledge: {rate} per km of your own logs, {amount} so far.").format(
+        rate=figures.money(row.pledge.per_km or Decimal(0), season.currency),
+        amount=figures.money(row.amount, season.currency),
+    )
 
 
 def kinds_table(run_m: int, walk_m: int, cycle_m: int, with_total: bool = False) -> Table:

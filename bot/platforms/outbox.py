@@ -1,7 +1,7 @@
 """Replies that leave the caller's conversation: announcements and direct notices.
 
 Each platform adapter sends its caller's replies itself and hands the others here; the outbox
-draws their charts, then sends them to every announcement chat and every account, on
+draws their charts and maps, then sends them to every announcement chat and every account, on
 whichever platform it is. Each step (the text, then each file) is retried on its own, so a
 failed chart upload never posts the text twice; a send that may have happened (a time-out) is
 resent only when the platform can tell that it did not; a chat that refuses for good is not
@@ -10,24 +10,22 @@ reached none, and the admin who asked for it is told which.
 """
 
 import asyncio
-import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from bot import charts, i18n
 from bot.config import Config
 from bot.handlers.posts import delivery_notice
 from bot.metrics import OUTBOX_SENDS, POSTS
 from bot.replies import (
     Attachment,
-    Chart,
     LedgerPost,
     Reply,
     ToAnnouncementChats,
     ToCaller,
     ToParticipant,
+    drawn,
 )
 
 log = logging.getLogger(__name__)
@@ -132,7 +130,7 @@ class Outbox:
                 return 0
         self.backlog += 1
         try:
-            reply = await self._drawn(reply)
+            reply = await drawn(reply)
             arrivals = await asyncio.gather(
                 *(self._send(platform, chat, direct, reply) for platform, chat, direct in targets)
             )
@@ -141,28 +139,6 @@ class Outbox:
         if reply.post is not None:
             await self._settle(reply.post, arrivals)
         return sum(arrival.reached for arrival in arrivals)
-
-    async def _drawn(self, reply: Reply) -> Reply:
-        """The reply with its charts drawn, in a worker thread: the loop and the database
-        are free meanwhile. A chart that fails to draw is left out, not the post."""
-        if not any(isinstance(part, Chart) for part in reply.parts):
-            return reply
-        parts = [
-            await self._draw(part) if isinstance(part, Chart) else part for part in reply.parts
-        ]
-        return dataclasses.replace(reply, parts=tuple(part for part in parts if part is not None))
-
-    @staticmethod
-    async def _draw(chart: Chart) -> Attachment | None:
-        try:
-            with i18n.using(chart.language):  # the worker thread takes a copy of it
-                png = await asyncio.to_thread(
-                    charts.team_ranking_png, chart.title, list(chart.bars)
-                )
-        except Exception:
-            log.exception("chart_failed", extra={"chart": chart.filename})
-            return None
-        return Attachment(chart.filename, png, "image/png")
 
     async def _send(self, platform: str, target: str, direct: bool, reply: Reply) -> Arrival:
         sender = self.senders.get(platform)
