@@ -2,6 +2,7 @@
 
 import io
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -40,7 +41,11 @@ def _libraries() -> tuple[ModuleType, Any]:
 
     matplotlib.use("Agg")  # no screen on servers
     import matplotlib.pyplot as plt
-    from mpl_toolkits.basemap import Basemap
+    with warnings.catch_warnings():
+        # basemap's compiled part was built against older numpy headers; harmless, and said
+        # on every start.
+        warnings.filterwarnings("ignore", "numpy.ndarray size changed", RuntimeWarning)
+        from mpl_toolkits.basemap import Basemap
 
     # Stop names are user text: never read "$...$" in them as mathematics.
     plt.rcParams["text.parse_math"] = False

@@ -10,7 +10,15 @@ from functools import cached_property
 
 from sqlalchemy.orm import Session
 
-from storage import activity_files, charity_vote, logbook, milestones, personal, pledges
+from storage import (
+    activity_files,
+    charity_vote,
+    logbook,
+    milestones,
+    personal,
+    pledges,
+    snapshots,
+)
 from storage import repository as repo
 from storage.models import (
     Activity,
@@ -153,6 +161,14 @@ class SeasonStore:
 
     def mark_post_sent(self, key: str) -> None:
         repo.mark_post_sent(self.session, key, self.now)
+
+    def team_changes_since(self, day: date) -> list[snapshots.TeamChange]:
+        """Each team now beside how the latest daily post before `day` showed it."""
+        return snapshots.changes_since(self.session, self.season_id, day)
+
+    def snapshot_teams(self, day: date) -> None:
+        """Keep every team's rank and km as the day's post shows them."""
+        snapshots.take(self.session, self.season_id, day)
 
     def pledges(self) -> list[pledges.PledgeRow]:
         """Every pledge of the season, biggest first."""

@@ -41,6 +41,10 @@ from bot.replies import (
     say,
 )
 from storage.season_store import SeasonStore
+from storage.snapshots import TeamChange
+
+THOUSAND_KM_M = 1_000_000
+PODIUM = 3
 
 
 def leaderboard_key(season_id: int, day: date) -> str:
@@ -102,12 +106,15 @@ def _leaderboard(store: SeasonStore, config: Config, day: date) -> Reply:
     title = _("{season}: day {day} of {days}").format(season=season.name, day=day_number, days=days)
     teams = store.top_teams(TOP)
     bars = tuple((team.name, team.total_m / 1000) for team in teams)
+    news = _team_news(store.team_changes_since(day))
+    store.snapshot_teams(day)
     return Reply(
         (
             Heading(title),
             *_so_far(store, config),
             Text(journey_line(config, store.sums().total_m)),
             *_top_tables(store, config),
+            *news,
             Chart(f"leaderboard-{day.isoformat()}.png", title, bars),
         ),
         ToAnnouncementChats(),
@@ -336,6 +343,28 @@ def _covered(metres: int) -> str:
     if around:
         return _("Together we covered {km}: {around}.").format(km=figures.km(metres), around=around)
     return _("Together we covered {km}.").format(km=figures.km(metres))
+
+
+def _team_news(changes: list[TeamChange]) -> tuple[Heading | Text, ...]:
+    """Teams that passed a thousand km, or climbed into the top three, since the last post."""
+    lines = []
+    for change in sorted(changes, key=lambda c: (c.rank, c.name)):
+        thousands = change.total_m // THOUSAND_KM_M
+        if thousands > change.total_before_m // THOUSAND_KM_M:
+            lines.append(
+                _("{team} passed {km}!").format(
+                    team=change.name, km=figures.km(thousands * THOUSAND_KM_M)
+                )
+            )
+        if change.total_m and change.rank <= PODIUM < change.rank_before:
+            lines.append(
+                _("{team} climbed into the top three, to rank {rank}!").format(
+                    team=change.name, rank=change.rank
+                )
+            )
+    if not lines:
+        return ()
+    return (Heading(_("Team news")), *(Text(line) for line in lines[:TOP]))
 
 
 def _so_far(store: SeasonStore, config: Config) -> tuple[Text, ...]:
