@@ -3,6 +3,7 @@
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -195,6 +196,10 @@ _LABELS = (
     N_("ended"),
     N_("moving_s"),
     N_("file_waiting"),
+    N_("pledges"),
+    N_("fixed"),
+    N_("per_km"),
+    N_("pledged"),
     N_("received"),
     N_("votes"),
     N_("charity"),
@@ -288,6 +293,15 @@ def my_data_document(data: PersonalData, now: datetime) -> dict[str, Any]:
             }
             for season, entry, won in data.photos
         ],
+        "pledges": [
+            {
+                "season": season,
+                "fixed": _amount(pledge.fixed),
+                "per_km": _amount(pledge.per_km),
+                "pledged": _moment(pledge.pledged_at),
+            }
+            for season, pledge in data.pledges
+        ],
         "admin_actions": [
             {"action": entry.action, "at": _moment(entry.at)} for entry in data.admin_actions
         ],
@@ -311,6 +325,11 @@ def _remover(removed_by: int | None, me: int) -> str | None:
     if removed_by is None:
         return None
     return _("you") if removed_by == me else _("an admin")
+
+
+def _amount(value: Decimal | None) -> str | None:
+    """Money as text: JSON's numbers are floats."""
+    return str(value) if value is not None else None
 
 
 def _moment(value: datetime | None) -> str | None:
