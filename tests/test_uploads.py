@@ -87,7 +87,7 @@ def test_a_gzipped_export_is_logged_like_the_file_itself(members, make, name):
 def test_a_file_without_a_sport_asks_which_and_a_press_logs_it(members):
     file = sent(gpx_file(start=MORNING, minutes=60, sport=None))
     (question,) = members.send("alice", "/upload", file=file)
-    assert "That file holds 5 km but doesn't say what it was." in question.parts[0].text
+    assert "That file holds 5 km but doesn't say which activity it was." in question.parts[0].text
     (buttons,) = [part for part in question.parts if isinstance(part, Buttons)]
     assert [b.command for b in buttons.buttons] == ["upload run", "upload walk", "upload ride"]
     assert members.activity_count() == 0
@@ -103,7 +103,7 @@ def test_the_caption_names_the_kind_and_a_different_day_is_corrected(members):
     file = gpx_file(start=MORNING, sport=None)
     reply = upload(members, "alice", file, "ride yesterday")
     assert "Logged #1 from your file: 5 km cycle on Thu 15 Jul 2021." in reply
-    assert "The day comes from the file's own time: Thu 15 Jul 2021." in reply
+    assert "The day is the one recorded in the file: Thu 15 Jul 2021." in reply
 
 
 def test_undo_removes_a_file_log_and_the_file_may_be_sent_again(members):
@@ -150,10 +150,10 @@ def test_a_file_overlapping_one_already_logged_is_refused(members):
 def test_a_moving_average_over_the_limit_is_refused_with_the_speed_found(members):
     fast = fit_file(km=10.0, sport="running", start=MORNING, minutes=15)
     reply = upload(members, "alice", fast, name="fast.fit")
-    assert "moving average is 40.0 km/h, faster than the 25 km/h a run may be" in reply
+    assert "averaged 40.0 km/h while moving, over the 25 km/h allowed for a run" in reply
     assert "Example: /upload ride" in reply
     car = upload(members, "alice", fit_file(km=100.0, start=MORNING, minutes=60), name="c.fit")
-    assert "100.0 km/h, faster than the 70 km/h a ride may be" in car
+    assert "100.0 km/h while moving, over the 70 km/h allowed for a ride" in car
     assert members.activity_count() == 0 and files_stored(members) == 0
 
 
@@ -258,7 +258,7 @@ def test_mydata_shows_a_files_times_and_fingerprint_and_a_file_waiting_for_its_k
 
 def test_a_file_asked_about_and_then_sent_again_with_its_kind_is_asked_about_no_more(members):
     file = tcx_file(km=4.1, sport="Other", start=MORNING, minutes=50)
-    assert "doesn't say what it was" in upload(members, "alice", file, name="w.tcx")
+    assert "doesn't say which activity it was" in upload(members, "alice", file, name="w.tcx")
     assert "Logged #1 from your file: 4.1 km walk" in upload(members, "alice", file, "walk")
     assert "Send the file itself" in members.say("alice", "/upload")
 

@@ -55,7 +55,7 @@ async def test_a_file_without_a_sport_is_asked_about_and_the_press_logs_it(
     await telegram.ask(ALICE, "/newteam Red Rockets")
     gpx = gpx_file(km=5.0, sport=None, start=AFTERNOON, minutes=40)
     question = await telegram.reply_to(telegram.send_image(ALICE, gpx, file_name="a.gpx"))
-    assert "doesn't say what it was" in question["text"]
+    assert "doesn't say which activity it was" in question["text"]
     rows = question["reply_markup"]["inline_keyboard"]
     assert [(b["text"], b["callback_data"]) for row in rows for b in row] == [
         ("run", "upload run"),

@@ -62,8 +62,9 @@ def show_privacy(ctx: Context, _command: Privacy) -> Reply:
                 _(
                     "Your platform account ids, your display name, your time zone, your "
                     "language, your team and when you joined or left it, every log (with "
-                    "removals), your charity vote and your photo entries. Of an activity file, "
-                    "only its distance, start and end times and a fingerprint, never the route. "
+                    "removals), your charity vote and your photo entries; of an activity file, "
+                    "its distance, its start and end times and a fingerprint (a hash), never "
+                    "the route. "
                     "Never the text of your messages beyond the command it read."
                 )
             ),

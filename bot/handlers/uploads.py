@@ -42,16 +42,16 @@ _UNREADABLE = {
 }
 _TOO_FAST = {
     ActivityKind.RUN: N_(
-        "That file's moving average is {speed} km/h, faster than the {limit} km/h a run may "
-        "be. If it was a ride, say so in the caption."
+        "That file averaged {speed} km/h while moving, over the {limit} km/h allowed for a "
+        "run. If it was a ride, say so in the caption."
     ),
     ActivityKind.WALK: N_(
-        "That file's moving average is {speed} km/h, faster than the {limit} km/h a walk may "
-        "be. If it was a run, say so in the caption."
+        "That file averaged {speed} km/h while moving, over the {limit} km/h allowed for a "
+        "walk. If it was a run, say so in the caption."
     ),
     ActivityKind.CYCLE: N_(
-        "That file's moving average is {speed} km/h, faster than the {limit} km/h a ride may "
-        "be. Log only what you did under your own power."
+        "That file averaged {speed} km/h while moving, over the {limit} km/h allowed for a "
+        "ride. Rides in a car or on a train don't count."
     ),
 }
 _CAPTION_KIND = {
@@ -122,7 +122,7 @@ def _answer_held(ctx: Context, command: Upload) -> Reply:
     if facts is None:
         return say(
             _(
-                "Send the file itself (GPX, FIT or TCX) with upload as its caption, or send it "
+                "Send the file itself (GPX, FIT or TCX) with 'upload' as its caption, or send it "
                 "to me in a private chat."
             ),
             example=EXAMPLE,
@@ -138,7 +138,7 @@ def _which_kind(facts: FileFacts) -> Reply:
         (
             Text(
                 _(
-                    "That file holds {km} but doesn't say what it was. "
+                    "That file holds {km} but doesn't say which activity it was. "
                     "Was it a run, a walk or a ride?"
                 ).format(km=figures.km(facts.distance_m))
             ),
@@ -154,7 +154,7 @@ def _unreadable(ctx: Context, track: Unreadable, content: bytes) -> Reply:
         return say(
             _(
                 "That's a picture, not an activity file. To enter it in the photo competition, "
-                "send it with photo and a title as its caption."
+                "send it with 'photo' and a title as its caption."
             ),
             example="photo Sunrise over the Taff",
         )
@@ -272,4 +272,4 @@ def _day_from_file(ctx: Context, command: Upload, day: date) -> list[str]:
     said = resolve_day(command.day, ctx.today) if command.day is not None else None
     if said is None or said == day:
         return []
-    return [_("The day comes from the file's own time: {day}.").format(day=figures.day(day))]
+    return [_("The day is the one recorded in the file: {day}.").format(day=figures.day(day))]
