@@ -8,7 +8,7 @@ import dataclasses
 import logging
 from dataclasses import dataclass, field
 
-from bot import charts, i18n, journey_map
+from bot import charts, i18n, map_worker
 from bot.domain.journey import Stop
 from bot.i18n import _
 from bot.vocabulary import in_readers_words
@@ -82,7 +82,7 @@ class JourneyMap:
     language: str = field(default_factory=i18n.language)
 
     def draw(self) -> bytes:
-        return journey_map.journey_map_png(
+        return map_worker.draw(
             self.title, self.stops, self.loop, self.position, self.next_stop, self.caption
         )
 

@@ -94,3 +94,21 @@ def test_a_route_across_the_date_line_and_one_round_the_world_are_drawn() -> Non
     for stops, position in ((pacific, (50.0, 170.0)), (world, (-1.0, 0.0))):
         png = journey_map_png("Far", stops, True, position, 1, "far")
         assert len(png) < 400_000 and decoded(png).width >= 1000
+
+
+def test_the_map_is_drawn_in_a_worker_process_that_comes_back_after_it_dies():
+    import os
+    import signal
+    from concurrent.futures.process import BrokenProcessPool
+
+    from bot import map_worker
+
+    arguments = ("Around Europe", EUROPE, True, (49.0, 2.0), 1, "12 km")
+    first = map_worker.draw(*arguments)
+    assert first.startswith(b"\x89PNG")
+    (pid,) = map_worker._worker._processes  # one worker, not this process
+    assert pid != os.getpid()
+    os.kill(pid, signal.SIGKILL)
+    with pytest.raises(BrokenProcessPool):
+        map_worker.draw(*arguments)
+    assert map_worker.draw(*arguments) == first  # a new worker draws the same map

@@ -15,10 +15,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 
 import defusedxml.ElementTree
-import fitdecode
-import gpxpy
-import gpxpy.geo
-from tcxreader.tcxreader import TCXReader
 
 from bot.domain.kinds import ActivityKind
 
@@ -141,6 +137,8 @@ def _screened_xml(content: bytes | str) -> ET.Element:
 
 
 def _read_gpx(content: bytes) -> Track | Unreadable:
+    import gpxpy  # here, not at the top: most processes never read a file
+
     # gpxpy decodes as UTF-8 itself; screening that very text means both parsers see the same.
     text = content.decode("utf-8-sig")
     _screened_xml(text)
@@ -160,6 +158,8 @@ def _read_gpx(content: bytes) -> Track | Unreadable:
 
 
 def _read_fit(content: bytes) -> Track | Unreadable:
+    import fitdecode
+
     session = sport_message = None
     records: list[fitdecode.FitDataMessage] = []
     with fitdecode.FitReader(
@@ -207,6 +207,8 @@ def _read_fit(content: bytes) -> Track | Unreadable:
 
 
 def _read_tcx(content: bytes) -> Track | Unreadable:
+    from tcxreader.tcxreader import TCXReader
+
     # tcxreader parses with the standard library's ElementTree, as the screen does: same bytes,
     # same reading. It skips TotalTimeSeconds, so the timer time comes from the screened tree.
     tree = _screened_xml(content)
@@ -313,6 +315,8 @@ def _as_utc(time: datetime) -> datetime:
 
 
 def _path_length(positions: Iterable[tuple[float, float]]) -> float:
+    import gpxpy.geo
+
     points = list(positions)
     return sum(
         gpxpy.geo.haversine_distance(lat1, lon1, lat2, lon2)
