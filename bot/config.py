@@ -360,7 +360,7 @@ class Config:
     privacy: PrivacyConfig
     languages: LanguagesConfig = LanguagesConfig()
     files: FilesConfig = FilesConfig()
-    journey: JourneyConfig = field(default_factory=lambda: _journey(_Journey()))
+    journey: JourneyConfig = field(default_factory=lambda: DEFAULT_JOURNEY)
     bonuses: tuple[Bonus, ...] = ()
 
     def is_admin(self, platform: str, user_id: str) -> bool:
@@ -499,6 +499,10 @@ def _typed(path: Path, document: _Document) -> Config:
 def _journey(journey: _Journey) -> JourneyConfig:
     stops = tuple(Stop(stop.name.strip(), stop.lat, stop.lon) for stop in journey.stops)
     return JourneyConfig(journey.name, Route(stops, journey.loop))
+
+
+# Where a configuration without [journey] goes: round Europe.
+DEFAULT_JOURNEY = _journey(_Journey())
 
 
 def _next_to(text: str, folder: Path) -> str:

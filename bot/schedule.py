@@ -1,5 +1,5 @@
 """Scheduled posts: the daily leaderboard and the final report, each exactly once; the
-journey's stops passed and the bonuses reached, looked for every minute and each announced
+journey's stops passed and the bonuses reached, looked for every 15 s and each announced
 once; the erasure of everyone's personal data `[privacy] retention_days` after the season,
 once; and the hourly forgetting of platform deliveries too old to come again.
 
@@ -39,8 +39,9 @@ log = logging.getLogger(__name__)
 # Slack retries an event for about an hour, Telegram keeps an update for 24 hours: a delivery
 # older than this will not come again, so its record can go.
 DELIVERY_MEMORY = timedelta(days=2)
-# How often the season's km are looked at for a stop passed or a bonus reached.
-JOURNEY_EVERY_S = 60
+# How often the season's km are looked at for a stop passed or a bonus reached: two cheap
+# queries, and the news reads as news.
+JOURNEY_EVERY_S = 15
 
 
 class PostSchedule:

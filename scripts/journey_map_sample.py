@@ -10,27 +10,11 @@ import sys
 import time
 from pathlib import Path
 
-from bot.domain.journey import Stop
+from bot.config import DEFAULT_JOURNEY
 from bot.journey_map import journey_map_png
 
-EUROPE = (
-    Stop("London", 51.507, -0.128),
-    Stop("Paris", 48.857, 2.352),
-    Stop("Brussels", 50.847, 4.357),
-    Stop("Amsterdam", 52.370, 4.895),
-    Stop("Berlin", 52.520, 13.405),
-    Stop("Prague", 50.075, 14.438),
-    Stop("Vienna", 48.208, 16.373),
-    Stop("Budapest", 47.498, 19.040),
-    Stop("Zagreb", 45.815, 15.982),
-    Stop("Venice", 45.441, 12.316),
-    Stop("Rome", 41.903, 12.496),
-    Stop("Zurich", 47.377, 8.541),
-    Stop("Lyon", 45.764, 4.836),
-    Stop("Barcelona", 41.385, 2.173),
-    Stop("Madrid", 40.417, -3.704),
-    Stop("Bordeaux", 44.838, -0.579),
-)
+EUROPE = DEFAULT_JOURNEY.route.stops  # the route config.toml ships
+VIENNA = next(i for i, stop in enumerate(EUROPE) if stop.name == "Vienna")
 
 
 def sample() -> bytes:
@@ -40,7 +24,7 @@ def sample() -> bytes:
         EUROPE,
         loop=True,
         position=(49.3, 15.3),
-        next_stop=6,
+        next_stop=VIENNA,
         caption="1,612 km · next: Vienna in 128 km",
     )
 

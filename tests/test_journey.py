@@ -9,38 +9,32 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
-import aiohttp
 import pytest
 from PIL import Image
 
-from bot.app import start_bot
+from bot.config import Bonus, JourneyConfig
 from bot.domain.journey import Route, Stop
-from tests.conftest import Clock, make_config
-from tests.fakes.flaky_apis import FlakySlackApi, FlakyTelegramApi
-from tests.fakes.platform_requests import SlackRequests, TelegramRequests
+from tests.conftest import Clock
+from tests.test_outbox import bot_on_both_platforms
 from tests.test_reliability import (
-    BOTH_SECRETS,
     GROUP,
     LOGGED,
-    SIGNING_SECRET,
     SLACK_ADMIN,
     SLACK_CHANNEL,
-    TELEGRAM_ADMIN,
-    TELEGRAM_TOKEN,
-    WEBHOOK_SECRET,
-    WEBHOOK_URL,
     BothPlatforms,
     Person,
     wait_until,
 )
 
-STOPS = [
-    {"name": "London", "lat": 51.5072, "lon": -0.1276},
-    {"name": "Paris", "lat": 48.8566, "lon": 2.3522},
-    {"name": "Brussels", "lat": 50.8503, "lon": 4.3517},
-    {"name": "Amsterdam", "lat": 52.3676, "lon": 4.9041},
-]
-ROUTE = Route(tuple(Stop(**stop) for stop in STOPS), loop=False)  # 344 + 264 + 173 km
+ROUTE = Route(  # 344 + 264 + 173 km
+    (
+        Stop("London", 51.5072, -0.1276),
+        Stop("Paris", 48.8566, 2.3522),
+        Stop("Brussels", 50.8503, 4.3517),
+        Stop("Amsterdam", 52.3676, 4.9041),
+    ),
+    loop=False,
+)
 PEOPLE = [Person("slack", f"URIDER{n}") for n in range(3)] + [
     Person("telegram", str(70_000 + n)) for n in range(3)
 ]
@@ -50,44 +44,15 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture
 async def season(database_url: str, tmp_path: Path, clock: Clock) -> AsyncIterator[BothPlatforms]:
-    slack_api, telegram_api = FlakySlackApi(), FlakyTelegramApi(TELEGRAM_TOKEN)
-    await slack_api.start()
-    await telegram_api.start()
-    config = make_config(
+    async with bot_on_both_platforms(
         database_url,
         tmp_path,
-        slack={"enabled": True, "mode": "http", "api_url": f"{slack_api.url}/api/"},
-        telegram={
-            "enabled": True,
-            "mode": "webhook",
-            "base_url": f"{telegram_api.url}/bot",
-            "base_file_url": f"{telegram_api.url}/file/bot",
-            "webhook_url": WEBHOOK_URL,
-        },
-        server={"host": "127.0.0.1", "port": 0},
-        admins={"slack": [SLACK_ADMIN], "telegram": [TELEGRAM_ADMIN]},
-        announce=[
-            {"platform": "slack", "chat": SLACK_CHANNEL},
-            {"platform": "telegram", "chat": GROUP["id"]},
-        ],
-        journey={"name": "To Amsterdam", "stops": STOPS, "loop": False},
-        bonus=[{"km": 500, "amount": "100"}],
-    )
-    bot = await start_bot(config, BOTH_SECRETS, clock, outbox_backoff_s=0.05, start_schedule=False)
-    base = f"http://127.0.0.1:{bot.server.port}"
-    try:
-        async with aiohttp.ClientSession() as session:
-            yield BothPlatforms(
-                bot,
-                slack_api,
-                telegram_api,
-                SlackRequests(session, f"{base}/slack/events", SIGNING_SECRET),
-                TelegramRequests(session, f"{base}/telegram/webhook", WEBHOOK_SECRET),
-            )
-    finally:
-        await bot.stop()
-        await telegram_api.stop()
-        await slack_api.stop()
+        clock,
+        ("slack", "telegram"),
+        journey=JourneyConfig("To Amsterdam", ROUTE),
+        bonuses=(Bonus(500, Decimal(100)),),
+    ) as running:
+        yield running
 
 
 def slack_posts(season: BothPlatforms, words: str) -> list[str]:

@@ -7,22 +7,12 @@ import pytest
 from PIL import Image
 
 from bot import journey_map
+from bot.config import DEFAULT_JOURNEY
 from bot.domain.journey import Stop
 from bot.journey_map import journey_map_png
 
-EUROPE = (
-    Stop("London", 51.507, -0.128),
-    Stop("Paris", 48.857, 2.352),
-    Stop("Brussels", 50.847, 4.357),
-    Stop("Amsterdam", 52.370, 4.895),
-    Stop("Berlin", 52.520, 13.405),
-    Stop("Prague", 50.075, 14.438),
-    Stop("Vienna", 48.208, 16.373),
-    Stop("Budapest", 47.498, 19.040),
-    Stop("Venice", 45.441, 12.316),
-    Stop("Zurich", 47.377, 8.541),
-    Stop("Lyon", 45.764, 4.836),
-)
+EUROPE = DEFAULT_JOURNEY.route.stops  # the route config.toml ships
+VIENNA = next(i for i, stop in enumerate(EUROPE) if stop.name == "Vienna")
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +28,7 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def europe(position: tuple[float, float] = (49.3, 15.3)) -> bytes:
-    return journey_map_png("Journey", EUROPE, True, position, 6, "1,612 km · next: Vienna")
+    return journey_map_png("Journey", EUROPE, True, position, VIENNA, "1,612 km · next: Vienna")
 
 
 def decoded(png: bytes) -> Image.Image:

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -53,16 +54,20 @@ POSTING = "Posting today's leaderboard to the announcement chats now; I'll tell 
 
 @asynccontextmanager
 async def bot_on_both_platforms(
-    database_url: str, directory: Path, clock: Clock, announce_on: Collection[str]
+    database_url: str,
+    directory: Path,
+    clock: Clock,
+    announce_on: Collection[str],
+    **settings: Any,
 ) -> AsyncIterator[BothPlatforms]:
     """The real bot on Slack and Telegram, posting to the announcement chats of the platforms
-    in `announce_on`."""
+    in `announce_on`, with any other `settings` of its configuration."""
     slack_api, telegram_api = FlakySlackApi(), FlakyTelegramApi(TELEGRAM_TOKEN)
     await slack_api.start()
     await telegram_api.start()
     config = both_platforms_config(database_url, directory, slack_api.url, telegram_api.url)
     announce = tuple(chat for chat in config.announce if chat.platform in announce_on)
-    config = dataclasses.replace(config, announce=announce)
+    config = dataclasses.replace(config, announce=announce, **settings)
     bot = await start_bot(config, BOTH_SECRETS, clock, outbox_backoff_s=0.05, start_schedule=False)
     base = f"http://127.0.0.1:{bot.server.port}"
     try:
@@ -275,7 +280,7 @@ async def test_a_chart_that_fails_to_draw_leaves_out_the_image_not_the_post(
     with caplog.at_level(logging.ERROR):
         assert await both.bot.schedule.post_leaderboard() is True
     assert both.slack_api.uploads == {}
-    failures = [r.chart for r in caplog.records if r.getMessage() == "chart_failed"]
+    failures = [r.drawing for r in caplog.records if r.getMessage() == "drawing_failed"]
     assert failures == ["leaderboard-2021-07-15.png"]
 
 
