@@ -41,6 +41,7 @@ def _libraries() -> tuple[ModuleType, Any]:
 
     matplotlib.use("Agg")  # no screen on servers
     import matplotlib.pyplot as plt
+
     with warnings.catch_warnings():
         # basemap's compiled part was built against older numpy headers; harmless, and said
         # on every start.
