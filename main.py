@@ -80,7 +80,8 @@ def run_console(config: Config) -> int:
 async def console_session(config: Config) -> None:
     """The console chat with the scheduled posts running beside it, until end of input."""
     interactive = sys.stdin.isatty()
-    bot = await start_bot(config, Secrets(), start_schedule=False)
+    secrets = Secrets(board_key=os.environ.get("BOARD_KEY", ""))
+    bot = await start_bot(config, secrets, start_schedule=False)
     console = Console(
         bot.dispatcher,
         config,
@@ -89,6 +90,9 @@ async def console_session(config: Config) -> None:
         echo=not interactive,
     )
     console.attach(bot.outbox)
+    if bot.board is not None:
+        server = bot.server
+        console.print(f"The web board: http://{server.host}:{server.port}/board/$BOARD_KEY")
     bot.schedule.start()
     try:
         await console.run(sys.stdin, interactive)

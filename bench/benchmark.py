@@ -67,6 +67,7 @@ LEADERBOARD_AT = clock_time(18, 0, 30)  # just after `daily_leaderboard`, so the
 # A day no leaderboard was claimed on yet: the bot's catch-up posts it, chart included.
 OWN_PROCESS_AT = datetime(2021, 8, 25, 18, 0, 30, tzinfo=LONDON)
 ANNOUNCE_CHAT = "C0123456789"
+BOARD_KEY = "bench-board-key-0123456789"
 # (the 100 km daily run limit - at most one loaded run of 15 km that day) / 5 km per log
 LOGS_PER_USER_PER_DAY = 17
 THROUGHPUT_ROUNDS = 3
@@ -255,6 +256,10 @@ api_url = "{self.api_url}"
 [[announce]]
 platform = "slack"
 chat = "{ANNOUNCE_CHAT}"
+
+[web]
+enabled = true
+refresh_seconds = 60
 """
         )
         return path
@@ -307,7 +312,11 @@ async def in_process(
     SlackAdapter.handle_http = handler.wrap_async(original)  # type: ignore[method-assign]
     try:
         bot = await start_bot(
-            config, Secrets(slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET), clock
+            config,
+            Secrets(
+                slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET, board_key=BOARD_KEY
+            ),
+            clock,
         )
     finally:
         SlackAdapter.handle_http = original  # type: ignore[method-assign]
@@ -343,6 +352,7 @@ async def in_process(
                 )
                 rows.append(info_row(f"{measure}: client wall", backend, result))
             rows += await throughput(backend, plan, ours, bare, handler, logs, users)
+            rows += await board_pages(backend, bot, http, plan)
         rows += await leaderboard_job(backend, bot, clock, fake)
         rss, peak = memory_mb()
         rows.append(
@@ -356,6 +366,47 @@ async def in_process(
     finally:
         await bare.stop()
         await bot.stop()
+    return rows
+
+
+async def board_pages(
+    backend: str, bot: RunningBot, http: aiohttp.ClientSession, plan: Plan
+) -> list[Row]:
+    """The web board's page and JSON, one request at a time, served from the figures made when
+    logs land; and how long making them again takes, off the request path."""
+    started = time.perf_counter()
+    await bot.board.refresh()
+    made = time.perf_counter() - started
+    rows = [
+        Row(
+            "web board: figures made again after logs (not per request)",
+            backend,
+            ms(made),
+            result="info",
+        )
+    ]
+    base = f"http://127.0.0.1:{bot.server.port}/board/{BOARD_KEY}"
+    for measure, path in (("web board page", ""), ("web board data.json", "/data.json")):
+        progress(f"{backend}: {measure}, {plan.requests:,} one at a time")
+        samples = []
+        for _ in range(plan.requests):
+            began = time.perf_counter()
+            async with http.get(base + path) as response:
+                await response.read()
+                if response.status != 200:
+                    raise SystemExit(f"{measure}: HTTP {response.status}")
+            samples.append(time.perf_counter() - began)
+        p99 = percentile(samples, 0.99)
+        rows.append(
+            Row(
+                f"{measure}: client wall",
+                backend,
+                ms(percentile(samples, 0.5)),
+                ms(p99),
+                target="p99 <= 50 ms",
+                result=verdict(p99 <= 0.050),
+            )
+        )
     return rows
 
 
@@ -501,6 +552,7 @@ async def own_process(
         **os.environ,
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "BOARD_KEY": BOARD_KEY,
     }
     posted_before = len(fake.messages_to(ANNOUNCE_CHAT))
     with log_path.open("wb") as output:

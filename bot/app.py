@@ -35,12 +35,15 @@ class RunningBot:
     outbox: Outbox
     schedule: PostSchedule
     adapters: list[Any] = field(default_factory=list)
+    board: Any = None  # the web board, when [web] is enabled
     collector_thresholds: tuple[int, int, int] = field(default_factory=gc.get_threshold)
 
     async def stop(self) -> None:
         """Stop taking updates, let the commands in flight finish, stop the scheduler,
         close the database."""
         await self.server.stop()
+        if self.board is not None:
+            await self.board.stop()
         for adapter in reversed(self.adapters):
             try:
                 await adapter.stop()
@@ -80,6 +83,13 @@ async def start_bot(
         from bot.platforms.telegram import TelegramAdapter
 
         bot.adapters.append(TelegramAdapter(config, dispatcher, outbox, secrets))
+    if config.web.enabled:
+        from bot.platforms.board import BoardSite
+
+        secrets.check_board_key(config)
+        bot.board = BoardSite(config, dispatcher, secrets.board_key)
+        bot.board.add_routes(server)
+        dispatcher.listeners.append(bot.board.changed)
     server.health = BotHealth(
         adapters=[adapter.health for adapter in bot.adapters],
         database=DatabaseProbe(engine),
@@ -91,8 +101,10 @@ async def start_bot(
         for adapter in bot.adapters:
             await adapter.start(server)
             started.append(adapter)
+        if bot.board is not None:
+            await bot.board.start()
         # Any platform means a deployment: serve /healthz even when nothing else is on HTTP.
-        if bot.adapters:
+        if bot.adapters or bot.board is not None:
             await server.start()
     except BaseException:
         bot.adapters = started

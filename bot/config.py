@@ -179,6 +179,15 @@ class ServerConfig(_Table):
     port: Annotated[int, Meta(ge=0, le=65535, description="a whole number from 0 to 65535")] = 8080
 
 
+class WebConfig(_Table):
+    """The live board on the [server]; the secret part of its address comes from BOARD_KEY."""
+
+    enabled: _Flag = False
+    refresh_seconds: Annotated[
+        int, Meta(ge=1, le=3600, description="a whole number of seconds from 1 to 3600")
+    ] = 60
+
+
 class SlackConfig(_Table):
     enabled: _Flag = False
     mode: Literal["http", "socket"] = "http"
@@ -362,6 +371,7 @@ class Config:
     files: FilesConfig = FilesConfig()
     journey: JourneyConfig = field(default_factory=lambda: DEFAULT_JOURNEY)
     bonuses: tuple[Bonus, ...] = ()
+    web: WebConfig = WebConfig()
 
     def is_admin(self, platform: str, user_id: str) -> bool:
         admins = {"slack": self.admins.slack, "telegram": self.admins.telegram}
@@ -384,6 +394,7 @@ class _Document(_Table, kw_only=True):
     files: FilesConfig = FilesConfig()
     journey: _Journey = _Journey()
     bonus: Annotated[tuple[_Bonus, ...], Meta(description="[[bonus]] tables")] = ()
+    web: WebConfig = WebConfig()
 
 
 def config_path(argv_value: str | None, environ: Mapping[str, str]) -> Path:
@@ -493,6 +504,7 @@ def _typed(path: Path, document: _Document) -> Config:
         files=document.files,
         journey=_journey(document.journey),
         bonuses=tuple(sorted(Bonus(bonus.km, Decimal(bonus.amount)) for bonus in document.bonus)),
+        web=document.web,
     )
 
 

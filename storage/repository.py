@@ -434,8 +434,11 @@ class PersonRow:
     total_m: int
 
 
-def top_people(session: Session, season_id: int, limit: int) -> list[PersonRow]:
-    """The people with the most km, each with their current team (if any), in one query."""
+def top_people(
+    session: Session, season_id: int, limit: int, *, named_only: bool = False
+) -> list[PersonRow]:
+    """The people with the most km, each with their current team (if any), in one query;
+    `named_only` leaves out the hidden and the forgotten, as the web board does."""
     current = (
         select(Membership.participant_id, Team.name)
         .join(Team, Team.id == Membership.team_id)
@@ -451,7 +454,14 @@ def top_people(session: Session, season_id: int, limit: int) -> list[PersonRow]:
         )
         .join(Participant, Participant.id == ParticipantTotal.participant_id)
         .outerjoin(current, current.c.participant_id == ParticipantTotal.participant_id)
-        .where(ParticipantTotal.season_id == season_id)
+        .where(
+            ParticipantTotal.season_id == season_id,
+            *(
+                (Participant.hidden.is_(False), Participant.forgotten_at.is_(None))
+                if named_only
+                else ()
+            ),
+        )
         .order_by(ParticipantTotal.total_m.desc(), Participant.display_name)
         .limit(limit)
     ).all()

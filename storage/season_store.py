@@ -74,8 +74,8 @@ class SeasonStore:
     def top_teams(self, limit: int) -> Sequence[Team]:
         return repo.top_teams(self.session, self.season_id, limit)
 
-    def top_people(self, limit: int) -> list[repo.PersonRow]:
-        return repo.top_people(self.session, self.season_id, limit)
+    def top_people(self, limit: int, *, named_only: bool = False) -> list[repo.PersonRow]:
+        return repo.top_people(self.session, self.season_id, limit, named_only=named_only)
 
     def team_rank(self, team: Team) -> int:
         return repo.team_rank(self.session, team)

@@ -15,6 +15,7 @@ from storage.repository import upsert_into
 class TeamChange:
     """A team now, and as the previous post showed it."""
 
+    team_id: int
     name: str
     rank: int
     total_m: int
@@ -59,7 +60,9 @@ def changes_since(session: Session, season_id: int, day: date) -> list[TeamChang
         .subquery()
     )
     rows = session.execute(
-        select(now.c.name, now.c.rank, now.c.total_m, TeamSnapshot.rank, TeamSnapshot.total_m)
+        select(
+            now.c.id, now.c.name, now.c.rank, now.c.total_m, TeamSnapshot.rank, TeamSnapshot.total_m
+        )
         .join(TeamSnapshot, TeamSnapshot.team_id == now.c.id)
         .where(TeamSnapshot.season_id == season_id, TeamSnapshot.day == before)
     )

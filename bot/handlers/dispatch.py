@@ -102,6 +102,8 @@ class Dispatcher:
         # Admins known outside config.toml: the console's `/as NAME admin`.
         self.extra_admins = extra_admins if extra_admins is not None else set()
         self._log_writer: _LogWriter | None = None
+        # Told after every command that may have changed what people see (the web board).
+        self.listeners: list[Callable[[], None]] = []
 
     def is_admin(self, platform: str, user_id: str) -> bool:
         return (platform, user_id) in self.extra_admins or self.config.is_admin(platform, user_id)
@@ -123,6 +125,9 @@ class Dispatcher:
                 await drawn(reply) if isinstance(reply.audience, ToCaller) else reply
                 for reply in replies
             ]
+        if not isinstance(command, c.ParseError) and catalogue.declaration_of(command).writes:
+            for listener in self.listeners:
+                listener()
         metrics.COMMANDS.labels(kind, _outcome(command, replies)).inc()
         metrics.COMMAND_SECONDS.labels(kind).observe(time.perf_counter() - started)
         return replies

@@ -54,7 +54,7 @@ def show_ballot(ctx: Context) -> Reply:
     state = ctx.store.outcome()
     ballot = ctx.store.charities()
     if state.vote_closed_at is not None:
-        return say(_closed_text(ctx.store, state.charity_id))
+        return say(closed_text(ctx.store, state.charity_id))
     if not ballot:
         return say(
             _("No charities are on the ballot yet; the admins will add them."), example="help"
@@ -89,7 +89,7 @@ def show_ballot(ctx: Context) -> Reply:
 def cast_vote(ctx: Context, command: Vote) -> Reply:
     state = ctx.store.outcome()
     if state.vote_closed_at is not None:
-        return say(_closed_text(ctx.store, state.charity_id), example="totals")
+        return say(closed_text(ctx.store, state.charity_id), example="totals")
     if state.vote_opened_at is None:
         return say(_("The vote is not open yet; the admins will announce it."), example="vote")
     if not ctx.caller.is_member:
@@ -352,7 +352,7 @@ def _ballot_buttons(ballot: list[Charity]) -> Buttons:
     return Buttons(tuple(Button(charity.name, f"vote #{charity.id}") for charity in ballot))
 
 
-def _closed_text(store: SeasonStore, charity_id: int | None) -> str:
+def closed_text(store: SeasonStore, charity_id: int | None) -> str:
     winner = store.charity_name(charity_id)
     if winner is None:
         return _("The vote is closed; the admins are settling a tie.")

@@ -5,6 +5,9 @@ from dataclasses import dataclass, fields
 
 from bot.config import Config, ConfigError
 
+# The board's key is the whole of its protection: long enough not to be guessed.
+MIN_BOARD_KEY = 16
+
 
 @dataclass(frozen=True)
 class Secrets:
@@ -16,6 +19,7 @@ class Secrets:
     slack_app_token: str = ""
     telegram_bot_token: str = ""
     telegram_webhook_secret: str = ""
+    board_key: str = ""  # the secret part of the web board's address
 
     def __repr__(self) -> str:
         present = ", ".join(f"{f.name}=***" for f in fields(self) if getattr(self, f.name))
@@ -30,6 +34,7 @@ class Secrets:
             slack_app_token=environ.get("SLACK_APP_TOKEN", ""),
             telegram_bot_token=environ.get("TELEGRAM_BOT_TOKEN", ""),
             telegram_webhook_secret=environ.get("TELEGRAM_WEBHOOK_SECRET", ""),
+            board_key=environ.get("BOARD_KEY", ""),
         )
         needed: list[str] = []
         if config.slack.enabled:
@@ -47,4 +52,13 @@ class Secrets:
                 f"the environment variable(s) {', '.join(missing)} must be set for the "
                 "enabled platform(s)"
             )
+        secrets.check_board_key(config)
         return secrets
+
+    def check_board_key(self, config: Config) -> None:
+        """The board's address must not be guessable: a missing or short key stops start-up."""
+        if config.web.enabled and len(self.board_key) < MIN_BOARD_KEY:
+            raise ConfigError(
+                f"[web] is enabled: the environment variable BOARD_KEY must be set to a secret "
+                f"of at least {MIN_BOARD_KEY} characters (for example: openssl rand -hex 16)"
+            )
