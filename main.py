@@ -59,6 +59,15 @@ def main(argv: list[str] | None = None) -> int:
     return run_console(config)
 
 
+def run_console(config: Config) -> int:
+    try:
+        asyncio.run(console_session(config))
+    except ConfigError as error:  # BOARD_KEY missing, the server's port taken
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 async def serve(config: Config, secrets: Secrets) -> None:
     """Run until SIGTERM or SIGINT, then shut down cleanly."""
     stop = asyncio.Event()
@@ -70,11 +79,6 @@ async def serve(config: Config, secrets: Secrets) -> None:
         await stop.wait()
     finally:
         await bot.stop()
-
-
-def run_console(config: Config) -> int:
-    asyncio.run(console_session(config))
-    return 0
 
 
 async def console_session(config: Config) -> None:

@@ -8,6 +8,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot import metrics
+from bot.config import ConfigError
 from bot.health import BotHealth
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,14 @@ class WebServer:
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            await self.stop()
+            raise ConfigError(
+                f"server: cannot listen on {self.host}:{self.port} ({error.strerror}); "
+                "set [server] port to a free port, or host to an address of this machine"
+            ) from None
         # Port 0 asks the OS for a free port; report the one we got.
         sockets = getattr(site._server, "sockets", None) or []  # noqa: SLF001
         if sockets:
