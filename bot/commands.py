@@ -458,7 +458,7 @@ class SetPledge(Command):
         example = f"{words} 0.05 per km" if per_km else f"{words} 20"
         if not 0 < amount <= most:
             refuse(
-                _("A pledge is more than 0 and at most {most}; I got {typed}.").format(
+                _("A pledge must be more than 0 and at most {most}; I got {typed}.").format(
                     most=i18n.decimal(most), typed=quote(typed)
                 ),
                 example,

@@ -51,8 +51,8 @@ def test_a_new_pledge_replaces_the_old_and_off_withdraws_it(members):
     "typed, expected",
     [
         ("1,000", "Is '1,000' a thousand or more? Write it without a separator, like 1000."),
-        ("5000", "A pledge is more than 0 and at most 1,000; I got '5000'."),
-        ("2 per km", "A pledge is more than 0 and at most 1; I got '2 per km'."),
+        ("5000", "A pledge must be more than 0 and at most 1,000; I got '5000'."),
+        ("2 per km", "A pledge must be more than 0 and at most 1; I got '2 per km'."),
         ("12.3456", "A pledge has at most 2 decimal places; I got '12.3456'."),
         ("lots", "A pledge is an amount, like 20, or an amount per km of your own logs"),
     ],

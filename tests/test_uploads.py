@@ -103,7 +103,7 @@ def test_the_caption_names_the_kind_and_a_different_day_is_corrected(members):
     file = gpx_file(start=MORNING, sport=None)
     reply = upload(members, "alice", file, "ride yesterday")
     assert "Logged #1 from your file: 5 km cycle on Thu 15 Jul 2021." in reply
-    assert "The day is the one recorded in the file: Thu 15 Jul 2021." in reply
+    assert "I used the day recorded in the file: Thu 15 Jul 2021." in reply
 
 
 def test_undo_removes_a_file_log_and_the_file_may_be_sent_again(members):

@@ -24,7 +24,7 @@ NAMED_AT_ONCE = 3
 @command(
     Journey,
     "journey",
-    help=N_("where the whole challenge has got to on its route, with a map"),
+    help=N_("how far the whole challenge has come along its route, with a map"),
     example="journey",
     who=Who.EVERYONE,
     writes=False,
@@ -70,7 +70,7 @@ def journey_map(config: Config, total_m: int) -> JourneyMap:
     if place.next is None:
         caption = figures.km(total_m)
     else:
-        caption = _("{km} · next: {next} in {far}").format(
+        caption = _("{km} · next: {next}, {far} away").format(
             km=figures.km(total_m),
             next=route.stops[place.next].name,
             far=figures.km(place.to_next_m),
@@ -139,8 +139,8 @@ def _arrivals(
         )
     else:
         headline = ngettext(
-            "{count} stop passed at once, the latest {stop}!",
-            "{count} stops passed at once, the latest {stop}!",
+            "{count} stop passed at once, the latest being {stop}!",
+            "{count} stops passed at once, the latest being {stop}!",
             len(names),
         ).format(count=len(names), stop=names[-1])
     return Reply(

@@ -15,7 +15,7 @@ from bot.replies import Heading, Reply, Table, Text, say
 @command(
     SetPledge,
     "pledge AMOUNT [per km]",
-    help=N_("give your own money too: a fixed amount, or so much per km you log"),
+    help=N_("pledge your own money too: a fixed amount, or an amount per km you log"),
     example="pledge 0.05 per km",
     who=Who.MEMBERS,
     writes=True,
@@ -45,7 +45,7 @@ def set_pledge(ctx: Context, command: SetPledge) -> Reply:
     lines = [pledge_line(ctx.config.season, made)]
     if mine is not None:
         lines.append(_("It replaces your earlier pledge."))
-    lines.append(_("Thank you! Withdraw it any time before the final report with pledge off."))
+    lines.append(_("Thank you! Withdraw it any time before the final report with 'pledge off'."))
     return say(*lines)
 
 
@@ -68,7 +68,7 @@ def list_pledges(ctx: Context, _command: AdminPledges) -> Reply:
             row.person.display_name,
             _("{rate} per km").format(rate=_money(ctx, row.pledge.per_km))
             if row.pledge.per_km is not None
-            else _("fixed"),
+            else _("fixed amount"),
             figures.km(row.own_m),
             _money(ctx, row.amount),
         )

@@ -272,4 +272,4 @@ def _day_from_file(ctx: Context, command: Upload, day: date) -> list[str]:
     said = resolve_day(command.day, ctx.today) if command.day is not None else None
     if said is None or said == day:
         return []
-    return [_("The day is the one recorded in the file: {day}.").format(day=figures.day(day))]
+    return [_("I used the day recorded in the file: {day}.").format(day=figures.day(day))]
