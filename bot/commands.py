@@ -11,6 +11,7 @@ from typing import ClassVar, Self
 from zoneinfo import available_timezones
 
 from bot import i18n
+from bot.domain import countries
 from bot.domain.days import DayRef
 from bot.domain.kinds import ActivityKind
 from bot.domain.money import MAX_FIXED_PLEDGE, MAX_PLEDGE_PER_KM
@@ -186,6 +187,143 @@ class TeamInfo(Command):
     @classmethod
     def read(cls, rest: str, words: str) -> Self:
         return cls(team_name(rest, words) if rest else None)
+
+
+@dataclass(frozen=True)
+class _NamesAPerson(Command):
+    """A command whose argument is a teammate's name, as `team` lists it."""
+
+    person: str
+
+    @classmethod
+    def read(cls, rest: str, words: str) -> Self:
+        typed = free_text(rest)
+        if not typed:
+            refuse(
+                _("Whom? Put a teammate's name after '{words}', as team lists it.").format(
+                    words=words
+                ),
+                f"{words} Alice",
+            )
+        return cls(typed)
+
+
+@dataclass(frozen=True)
+class TeamRename(_NamesATeam):
+    pass
+
+
+@dataclass(frozen=True)
+class TeamCaptain(_NamesAPerson):
+    pass
+
+
+@dataclass(frozen=True)
+class TeamRemove(_NamesAPerson):
+    pass
+
+
+@dataclass(frozen=True)
+class SetCountry(Command):
+    """`country DE` or `country Germany`; `country` alone shows it, `country off` clears it."""
+
+    code: str | None = None
+    off: bool = False
+
+    @classmethod
+    def read(cls, rest: str, words: str) -> Self:
+        typed = rest.strip()
+        if not typed:
+            return cls()
+        if typed.lower() in _WITHDRAWN:
+            return cls(off=True)
+        code = countries.read(typed)
+        if code is None:
+            near = countries.read(closest(typed.casefold(), countries.names(), cutoff=75) or "")
+            refuse(
+                _("I don't know the country {typed}; use its two-letter code.").format(
+                    typed=quote(typed)
+                )
+                + did_you_mean(near and f"{countries.name(near, i18n.language())} ({near})"),
+                f"{words} {near or 'DE'}",
+            )
+        return cls(code)
+
+
+@dataclass(frozen=True)
+class StandingsCountries(Command):
+    pass
+
+
+_CLOCK = re.compile(r"([01]?\d|2[0-3])[:.h]([0-5]\d)")
+
+
+@dataclass(frozen=True)
+class Remind(Command):
+    """`remind 19:30`, `remind weekly`, `remind weekly off`, `remind off`; alone, shows them."""
+
+    minute: int | None = None  # of the day, local: 19:30 is 1170
+    weekly: bool | None = None
+    off: bool = False
+
+    @classmethod
+    def read(cls, rest: str, words: str) -> Self:
+        typed = rest.strip().lower()
+        if not typed:
+            return cls()
+        if typed in _WITHDRAWN:
+            return cls(off=True)
+        if typed in {"weekly", "weekly on"}:
+            return cls(weekly=True)
+        if typed in {"weekly off", "weekly stop"}:
+            return cls(weekly=False)
+        found = _CLOCK.fullmatch(typed)
+        if found is None:
+            refuse(
+                _(
+                    "A reminder is a time of day, like 19:30, or weekly for a Monday summary; "
+                    "I got {typed}."
+                ).format(typed=quote(rest.strip())),
+                f"{words} 19:30",
+            )
+        return cls(minute=int(found[1]) * 60 + int(found[2]))
+
+
+_LINK_CODE = re.compile(r"(\d{4})-?(\d{4})")
+
+
+@dataclass(frozen=True)
+class Link(Command):
+    """`link` asks for a code; `link 4821-7730` joins this account to the code's;
+    `link 4821-7730 keep 12` also says which team to stay in."""
+
+    code: str | None = None
+    keep_team: int | None = None
+
+    @classmethod
+    def read(cls, rest: str, words: str) -> Self:
+        first, after = split_first(rest.strip())
+        if not first:
+            return cls()
+        found = _LINK_CODE.fullmatch(first)
+        if found is None:
+            refuse(
+                _(
+                    "A link code is eight digits, like 4821-7730: type link on your other "
+                    "platform to get one."
+                ),
+                f"{words} 4821-7730",
+            )
+        code = f"{found[1]}-{found[2]}"
+        keep, team = split_first(after)
+        if not keep:
+            return cls(code)
+        if keep.lower() != "keep" or not team.isdigit():
+            refuse(
+                _("After the code, only 'keep' and a team's number may follow."),
+                f"{words} {code}",
+            )
+        return cls(code, int(team))
 
 
 @dataclass(frozen=True)

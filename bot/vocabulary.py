@@ -408,6 +408,7 @@ COMMAND_WORDS: dict[str, dict[str, str]] = {
     "leave": _said("verlassen", "quitter", "salir", "esci", "verlaten", "opusc"),
     "team": _said("", "equipe", "equipo", "squadra", "", "zespol"),
     "log": _said("eintragen", "noter", "registrar", "registra", "loggen", "zapisz"),
+    "country": _said("land", "pays", "pais", "paese", "land", "kraj"),
     "journey": _said("reise", "voyage", "viaje", "viaggio", "reis", "podroz"),
     "pledge": _said("spenden", "donner", "donar", "donare", "doneren", "wplac"),
     "upload": _said("hochladen", "importer", "subir", "carica", "uploaden", "wgraj"),

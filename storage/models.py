@@ -82,6 +82,8 @@ class Participant(Base):
     hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # When their personal data was erased (`forgetme`, or the retention job).
     forgotten_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # ISO 3166 alpha-2 (`DE`), for the country ranking.
+    country: Mapped[str | None] = mapped_column(String(2))
 
     @property
     def forgotten(self) -> bool:
@@ -361,3 +363,38 @@ class TeamSnapshot(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), primary_key=True)
     rank: Mapped[int] = mapped_column(Integer)
     total_m: Mapped[int] = mapped_column(BigInteger)
+
+
+class Reminder(Base):
+    """A participant's opt-in nudges: daily at `minute` (of their own local day) when they logged
+    nothing, and with `weekly` a Monday summary."""
+
+    __tablename__ = "reminder"
+
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), primary_key=True)
+    minute: Mapped[int | None] = mapped_column(Integer)  # 19:30 is 1170; None: no daily nudge
+    weekly: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ReminderSent(Base):
+    """A nudge claimed before it is sent, so that it goes once per person and day, however many
+    instances look."""
+
+    __tablename__ = "reminder_sent"
+
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # the person's own day
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # "daily" | "weekly"
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class LinkCode(Base):
+    """A one-time code joining two accounts of one person: kept as its hash, for minutes."""
+
+    __tablename__ = "link_code"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))  # where it was asked for
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -23,6 +23,7 @@ from storage.models import (
     SeasonOutcome,
     Team,
 )
+from storage.repository import next_captain
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def forget_season(session: Session, season_id: int, now: datetime) -> tuple[int,
 
 def _leave_teams(session: Session, who: Select[tuple[int]], now: datetime) -> None:
     """End the current memberships of the people `who` selects; each team they leave
-    recounts its members, and a captain's place passes to the longest-standing member."""
+    recounts its members, and a captain's place passes as `next_captain` says."""
     teams = list(
         session.scalars(
             select(Membership.team_id).where(
@@ -167,12 +168,7 @@ def _leave_teams(session: Session, who: Select[tuple[int]], now: datetime) -> No
         .values(
             member_count=staying.with_only_columns(func.count()).scalar_subquery(),
             captain_id=case(
-                (
-                    Team.captain_id.in_(who),
-                    staying.order_by(Membership.joined_at, Membership.id)
-                    .limit(1)
-                    .scalar_subquery(),
-                ),
+                (Team.captain_id.in_(who), next_captain(Team.id)),
                 else_=Team.captain_id,
             ),
         )
@@ -200,7 +196,14 @@ def _forget(session: Session, who: Select[tuple[int]], now: datetime) -> list[Im
     session.execute(
         update(Participant)
         .where(Participant.id.in_(who))
-        .values(display_name="", timezone=None, language=None, hidden=False, forgotten_at=now)
+        .values(
+            display_name="",
+            timezone=None,
+            language=None,
+            country=None,
+            hidden=False,
+            forgotten_at=now,
+        )
         .execution_options(synchronize_session=False)
     )
     session.expire_all()

@@ -201,7 +201,8 @@ def add_member(session: Session, team: Team, participant_id: int, now: datetime)
 
 
 def remove_member(session: Session, team: Team, participant_id: int, now: datetime) -> None:
-    """End the membership; if the captain leaves, the longest-standing member takes over."""
+    """End the membership; if the captain leaves, the member with the most km for the team
+    takes over (the longest-standing among equals)."""
     session.execute(
         update(Membership)
         .where(
@@ -213,13 +214,29 @@ def remove_member(session: Session, team: Team, participant_id: int, now: dateti
     )
     team.member_count -= 1
     if team.captain_id == participant_id:
-        team.captain_id = session.scalar(
-            select(Membership.participant_id)
-            .where(Membership.team_id == team.id, Membership.left_at.is_(None))
-            .order_by(Membership.joined_at, Membership.id)
-            .limit(1)
-        )
+        team.captain_id = session.scalar(select(next_captain(team.id)))
     session.flush()
+
+
+def next_captain(team_id: Any) -> Any:
+    """Who captains a team after its captain: the current member with the most km for it,
+    the longest-standing among equals. A scalar query; `team_id` may be a column."""
+    contributed = func.coalesce(
+        select(TeamMemberTotal.total_m)
+        .where(
+            TeamMemberTotal.team_id == Membership.team_id,
+            TeamMemberTotal.participant_id == Membership.participant_id,
+        )
+        .scalar_subquery(),
+        0,
+    )
+    return (
+        select(Membership.participant_id)
+        .where(Membership.team_id == team_id, Membership.left_at.is_(None))
+        .order_by(contributed.desc(), Membership.joined_at, Membership.id)
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 @dataclass(frozen=True)
@@ -270,6 +287,30 @@ def team_members(session: Session, team: Team) -> list[MemberRow]:
         MemberRow(pid, _person(name, hidden, gone), int(total), pid == team.captain_id)
         for pid, name, hidden, gone, total in rows
     ]
+
+
+def team_of_member_named(session: Session, season_id: int, name: str) -> Team | None:
+    teams = session.scalars(
+        select(Team)
+        .join(Membership, Membership.team_id == Team.id)
+        .join(Participant, Participant.id == Membership.participant_id)
+        .where(
+            Membership.season_id == season_id,
+            Membership.left_at.is_(None),
+            func.lower(Participant.display_name) == name.strip().lower(),
+        )
+        .limit(2)
+    ).all()
+    return teams[0] if len(teams) == 1 else None
+
+
+def team_above(session: Session, team: Team) -> Team | None:
+    return session.scalar(
+        select(Team)
+        .where(Team.season_id == team.season_id, Team.total_m > team.total_m)
+        .order_by(Team.total_m, Team.name_key)
+        .limit(1)
+    )
 
 
 def team_rank(session: Session, team: Team) -> int:
@@ -492,6 +533,25 @@ def season_sums(session: Session, season_id: int) -> SeasonSums:
         ).where(Team.season_id == season_id)
     ).one()
     return SeasonSums(int(run), int(walk), int(cycle))
+
+
+@dataclass(frozen=True)
+class CountryRow:
+    code: str
+    people: int
+    total_m: int
+
+
+def country_totals(session: Session, season_id: int) -> list[CountryRow]:
+    """Each country's participants this season and their km, most km first."""
+    rows = session.execute(
+        select(Participant.country, func.count(), func.sum(ParticipantTotal.total_m))
+        .join(Participant, Participant.id == ParticipantTotal.participant_id)
+        .where(ParticipantTotal.season_id == season_id, Participant.country.is_not(None))
+        .group_by(Participant.country)
+    ).all()
+    found = [CountryRow(code, int(people), int(total or 0)) for code, people, total in rows]
+    return sorted(found, key=lambda row: (-row.total_m, row.code))
 
 
 # -- photos ------------------------------------------------------------------------------------

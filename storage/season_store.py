@@ -62,6 +62,23 @@ class SeasonStore:
         team = self.session.get(Team, team_id)
         return team if team is not None and team.season_id == self.season_id else None
 
+    def rename_team(self, team: Team, name: str, key: str) -> None:
+        team.name, team.name_key = name, key
+        self.session.flush()
+
+    def make_captain(self, team: Team, participant_id: int) -> None:
+        team.captain_id = participant_id
+        self.session.flush()
+
+    def remove_from_team(self, team: Team, participant_id: int) -> None:
+        """End someone's membership; their km stay with the team, as when they leave."""
+        self.lock_participant(participant_id)
+        repo.remove_member(self.session, team, participant_id, self.now)
+
+    def team_of_member_named(self, name: str) -> Team | None:
+        """The team of the one current member called `name`, if exactly one is."""
+        return repo.team_of_member_named(self.session, self.season_id, name)
+
     def team_names(self) -> list[str]:
         return repo.team_names(self.session, self.season_id)
 
@@ -162,9 +179,20 @@ class SeasonStore:
     def mark_post_sent(self, key: str) -> None:
         repo.mark_post_sent(self.session, key, self.now)
 
+    def country_totals(self) -> list[repo.CountryRow]:
+        return repo.country_totals(self.session, self.season_id)
+
     def team_changes_since(self, day: date) -> list[snapshots.TeamChange]:
         """Each team now beside how the latest daily post before `day` showed it."""
         return snapshots.changes_since(self.session, self.season_id, day)
+
+    def ranks_before(self, day: date, team_ids: list[int]) -> dict[int, int]:
+        """These teams' ranks as the latest daily post before `day` showed them."""
+        return snapshots.ranks_before(self.session, self.season_id, day, team_ids)
+
+    def team_above(self, team: Team) -> Team | None:
+        """The team with the least km more than this one's."""
+        return repo.team_above(self.session, team)
 
     def snapshot_teams(self, day: date) -> None:
         """Keep every team's rank and km as the day's post shows them."""

@@ -39,6 +39,28 @@ def take(session: Session, season_id: int, day: date) -> None:
     )
 
 
+def ranks_before(
+    session: Session, season_id: int, day: date, team_ids: list[int]
+) -> dict[int, int]:
+    """These teams' ranks as the latest post before `day` showed them (a team it did not show
+    is left out)."""
+    before = session.scalar(
+        select(func.max(TeamSnapshot.day)).where(
+            TeamSnapshot.season_id == season_id, TeamSnapshot.day < day
+        )
+    )
+    if before is None or not team_ids:
+        return {}
+    rows = session.execute(
+        select(TeamSnapshot.team_id, TeamSnapshot.rank).where(
+            TeamSnapshot.season_id == season_id,
+            TeamSnapshot.day == before,
+            TeamSnapshot.team_id.in_(team_ids),
+        )
+    )
+    return {team_id: rank for team_id, rank in rows}
+
+
 def changes_since(session: Session, season_id: int, day: date) -> list[TeamChange]:
     """Each team as it is now beside how the latest post before `day` showed it; none when no
     post was made before."""

@@ -13,7 +13,7 @@ def test_standings_rank_teams_and_mark_the_callers_team_even_outside_the_top_ten
         chat.say(f"captain{i}", f"/log {i + 1} km run")
     table = chat.say("captain0", "/standings")
     lines = table.splitlines()
-    assert lines[1].split() == ["#", "team", "km", "members", "km/member"]
+    assert lines[1].split() == ["#", "team", "km", "members", "km/member", "±"]
     assert lines[2].split() == ["1", "Team", "11", "12.0", "1", "12.0"]
     assert len(lines[2:]) == 11
     assert lines[-1].split() == [">", "12", "Team", "00", "1.0", "1", "1.0"]

@@ -15,7 +15,7 @@ from bot.handlers import figures
 from bot.handlers.journey import journey_line, journey_map
 from bot.handlers.standings import TOP, competition_ranks, money_apart, season_so_far
 from bot.handlers.vote import closed_text
-from bot.i18n import _, ngettext
+from bot.i18n import _
 from bot.replies import JourneyMap
 from storage.season_store import SeasonStore
 
@@ -110,11 +110,11 @@ def _next_bonus(config: Config, total_m: int) -> dict[str, Any] | None:
 def _teams(store: SeasonStore, today: date) -> list[dict[str, str]]:
     """The top teams, each with how it moved since the last daily post before today."""
     teams = list(store.top_teams(TOP))
-    before = {change.team_id: change.rank_before for change in store.team_changes_since(today)}
+    before = store.ranks_before(today, [team.id for team in teams])
     ranks = competition_ranks([team.total_m for team in teams])
     rows = []
     for rank, team in zip(ranks, teams, strict=True):
-        arrow, said = _movement(before.get(team.id), rank)
+        arrow, said = figures.movement(before.get(team.id), rank)
         rows.append(
             {
                 "rank": str(rank) if team.total_m else "-",
@@ -126,23 +126,6 @@ def _teams(store: SeasonStore, today: date) -> list[dict[str, str]]:
             }
         )
     return rows
-
-
-def _movement(rank_before: int | None, rank: int) -> tuple[str, str]:
-    """An arrow and the words for it: the board is never colour-only."""
-    if rank_before is None:
-        return "", _("new")
-    if rank < rank_before:
-        places = rank_before - rank
-        return f"▲{places}", ngettext("up {count} place", "up {count} places", places).format(
-            count=places
-        )
-    if rank > rank_before:
-        places = rank - rank_before
-        return f"▼{places}", ngettext("down {count} place", "down {count} places", places).format(
-            count=places
-        )
-    return "=", _("no change")
 
 
 def _people(store: SeasonStore, config: Config) -> list[dict[str, str]]:

@@ -6,6 +6,7 @@ from bot.commands import Command, Grammar, ParseError
 from bot.handlers import (
     activities,
     admin,
+    countries,
     guide,
     journey,
     language,
@@ -30,6 +31,7 @@ DECLARATIONS = arrange(
         activities,
         uploads,
         standings,
+        countries,
         journey,
         pledges,
         admin,

@@ -8,7 +8,7 @@ from babel.numbers import format_percent
 from bot import i18n
 from bot.domain.days import long_day
 from bot.domain.kinds import ActivityKind
-from bot.i18n import N_, _
+from bot.i18n import N_, _, ngettext
 
 EARTH_CIRCUMFERENCE_KM = Decimal(40075)
 _KINDS = {
@@ -122,3 +122,21 @@ def pace(metres: int, seconds: int, kind: str) -> str:
 def speed_kmh(kmh: Decimal) -> str:
     """A speed to one decimal, without the unit: `27.3`."""
     return i18n.decimal(kmh.quantize(Decimal("0.1"), ROUND_HALF_UP), "#,##0.0")
+
+
+def movement(rank_before: int | None, rank: int) -> tuple[str, str]:
+    """How a team moved since the last daily post: an arrow (▲2, ▼1, =; "" for a team it
+    did not show) and the same in words, so that nothing is told by colour alone."""
+    if rank_before is None:
+        return "", _("new")
+    if rank < rank_before:
+        places = rank_before - rank
+        return f"▲{places}", ngettext("up {count} place", "up {count} places", places).format(
+            count=places
+        )
+    if rank > rank_before:
+        places = rank - rank_before
+        return f"▼{places}", ngettext("down {count} place", "down {count} places", places).format(
+            count=places
+        )
+    return "=", _("no change")

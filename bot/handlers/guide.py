@@ -62,6 +62,8 @@ ARGUMENTS = (
     N_("[people]"),
     N_("[ACTIVITY] [DAY]"),
     N_("AMOUNT [per km]"),
+    N_("PERSON"),
+    N_("[HH:MM]"),
 )
 
 

@@ -14,6 +14,7 @@ from bot.domain.money import Donation
 from bot.domain.public_names import public_name
 from bot.handlers import figures
 from bot.handlers.context import Context
+from bot.handlers.countries import top_countries_line
 from bot.handlers.journey import journey_line, journey_map
 from bot.handlers.registry import Who, command
 from bot.handlers.standings import (
@@ -150,6 +151,7 @@ def _final_report(store: SeasonStore, config: Config) -> Reply:
             *(Text(line) for line in _donation(given, season, charity)),
             *_top_tables(store, config),
             *photo_winner,
+            *(Text(line) for line in [top_countries_line(store)] if line),
             Text(journey_line(config, sums.total_m)),
             journey_map(config, sums.total_m),
         ),

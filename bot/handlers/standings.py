@@ -80,19 +80,24 @@ def _team_standings(ctx: Context) -> Reply:
     if not teams:
         return say(_("No teams yet. Be the first!"), example="newteam Red Rockets")
     ranks = competition_ranks([team.total_m for team in teams])
-    rows = [team_row(rank, team) for rank, team in zip(ranks, teams, strict=True)]
     marked = None
     mine = ctx.team
     if mine is not None:
         marked = next((i for i, team in enumerate(teams) if team.id == mine.id), None)
         if marked is None:
-            rows.append(team_row(ctx.store.team_rank(mine), mine))
-            marked = len(rows) - 1
+            teams.append(mine)
+            ranks.append(ctx.store.team_rank(mine))
+            marked = len(teams) - 1
+    before = ctx.store.ranks_before(ctx.today, [team.id for team in teams])
+    rows = [
+        (*team_row(rank, team), figures.movement(before.get(team.id), rank)[0])
+        for rank, team in zip(ranks, teams, strict=True)
+    ]
     return Reply(
         (
             Heading(_("Team standings, {day}").format(day=figures.day(ctx.today))),
             Table(
-                ("#", _("team"), _("km"), _("members"), _("km/member")),
+                ("#", _("team"), _("km"), _("members"), _("km/member"), "±"),
                 tuple(rows),
                 right_aligned=frozenset({0, 2, 3, 4}),
                 marked_row=marked,

@@ -114,6 +114,8 @@ class Outbox:
         self.attempts = attempts
         self.first_backoff_s = first_backoff_s
         self.backlog = 0  # replies being delivered now
+        # Told of a person whose direct chat refuses for good (they blocked the bot).
+        self.unreachable: list[Callable[[str, str], Awaitable[None]]] = []
 
     def register(self, platform: str, sender: Sender) -> None:
         self.senders[platform] = sender
@@ -159,6 +161,8 @@ class Outbox:
                 chat = opened
             await self._step(lambda: sender.post_text(chat, reply), where, already_there)
         except NotSent as failure:
+            if direct and failure.for_good:
+                await self._tell_unreachable(platform, target)
             return Arrival(platform, target, False, failure.why)
         for part in reply.parts:
             if isinstance(part, Attachment):
@@ -168,6 +172,13 @@ class Outbox:
                     if failure.for_good:
                         break
         return Arrival(platform, target, True)
+
+    async def _tell_unreachable(self, platform: str, user_id: str) -> None:
+        for listener in self.unreachable:
+            try:
+                await listener(platform, user_id)
+            except Exception:
+                log.exception("unreachable_not_recorded", extra={"platform": platform})
 
     async def _step(
         self,
