@@ -74,6 +74,7 @@ async def start_bot(
     outbox = Outbox(config, record_post=record_post, first_backoff_s=outbox_backoff_s)
     server = WebServer(config.server.host, config.server.port)
     schedule = PostSchedule(config, dispatcher.sessions, dispatcher.season_id, outbox, clock)
+    outbox.unreachable.append(schedule.stop_reminders_of)
     bot = RunningBot(config, dispatcher, engine, server, outbox, schedule)
     if config.slack.enabled:
         from bot.platforms.slack import SlackAdapter

@@ -27,11 +27,12 @@ from bot.handlers.dispatch import Clock
 from bot.handlers.journey import claim_journey_news
 from bot.handlers.posts import claim_final_report, claim_leaderboard
 from bot.handlers.privacy import claim_erasure
+from bot.handlers.reminders import claim_reminders
 from bot.handlers.vote import close_vote
 from bot.metrics import POSTS
 from bot.platforms.outbox import Outbox
 from bot.replies import Reply
-from storage import media
+from storage import media, reminders
 from storage import repository as repo
 from storage.database import transaction
 
@@ -42,6 +43,8 @@ DELIVERY_MEMORY = timedelta(days=2)
 # How often the season's km are looked at for a stop passed or a bonus reached: two cheap
 # queries, and the news reads as news.
 JOURNEY_EVERY_S = 15
+# Reminders due in one minute go out over this many seconds of it.
+REMINDERS_SPREAD_S = 50
 
 
 class PostSchedule:
@@ -61,6 +64,7 @@ class PostSchedule:
         self.zone = config.season.timezone
         self.scheduler = AsyncIOScheduler(timezone=self.zone)
         self._beside = Background("catch_up_failed")
+        self.reminders_spread_s = REMINDERS_SPREAD_S
 
     # -- when ------------------------------------------------------------------------------------
 
@@ -132,6 +136,14 @@ class PostSchedule:
             self.announce_journey,
             IntervalTrigger(seconds=JOURNEY_EVERY_S),
             id="journey_news",
+            coalesce=True,
+            max_instances=1,
+        )
+        self.scheduler.add_job(
+            self.send_reminders,
+            CronTrigger(second=0, timezone=self.zone),
+            id="reminders",
+            misfire_grace_time=30,
             coalesce=True,
             max_instances=1,
         )
@@ -240,6 +252,33 @@ class PostSchedule:
         for reply in news:
             reached += await self.outbox.deliver(reply) > 0
         return reached
+
+    async def send_reminders(self) -> int:
+        """The reminders due this minute, each claimed once; sent spread over the minute, so
+        that thousands due at 19:30 stay within the platforms' rate limits. How many."""
+        now = self.clock()
+        due = await asyncio.to_thread(
+            self._in_transaction,
+            lambda session: claim_reminders(session, self.config, self.season_id, now),
+        )
+        gap = self.reminders_spread_s / max(len(due), 1)
+        for index, reply in enumerate(due):
+            self._beside.start(self._deliver_after(index * gap, reply))
+        if due:
+            log.info("reminders_due", extra={"count": len(due)})
+        return len(due)
+
+    async def _deliver_after(self, seconds: float, reply: Reply) -> None:
+        await asyncio.sleep(seconds)
+        await self.outbox.deliver(reply)
+
+    async def stop_reminders_of(self, platform: str, user_id: str) -> None:
+        """Someone blocked the bot: their reminders stop, for good."""
+        await asyncio.to_thread(
+            self._in_transaction,
+            lambda session: reminders.stop_account(session, platform, user_id),
+        )
+        log.info("reminders_stopped_unreachable", extra={"platform": platform})
 
     async def forget_old_deliveries(self) -> int:
         """Drop the records of deliveries older than `DELIVERY_MEMORY`; how many went."""

@@ -409,6 +409,8 @@ COMMAND_WORDS: dict[str, dict[str, str]] = {
     "team": _said("", "equipe", "equipo", "squadra", "", "zespol"),
     "log": _said("eintragen", "noter", "registrar", "registra", "loggen", "zapisz"),
     "country": _said("land", "pays", "pais", "paese", "land", "kraj"),
+    "remind": _said("erinnern", "rappel", "recordar", "ricorda", "herinner", "przypomnij"),
+    "link": _said("verknuepfen", "lier", "vincular", "collega", "koppelen", "polacz"),
     "journey": _said("reise", "voyage", "viaje", "viaggio", "reis", "podroz"),
     "pledge": _said("spenden", "donner", "donar", "donare", "doneren", "wplac"),
     "upload": _said("hochladen", "importer", "subir", "carica", "uploaden", "wgraj"),

@@ -13,12 +13,15 @@ from storage.models import (
     AuditEntry,
     Ballot,
     Charity,
+    LinkCode,
     Membership,
     Participant,
     PendingUpload,
     PhotoEntry,
     PlatformAccount,
     Pledge,
+    Reminder,
+    ReminderSent,
     Season,
     SeasonOutcome,
     Team,
@@ -49,6 +52,7 @@ class PersonalData:
     admin_actions: list[AuditEntry]
     file_waiting: PendingUpload | None  # sent without its kind, not logged yet
     pledges: list[tuple[str, Pledge]]  # (season, pledge)
+    reminder: Reminder | None
 
 
 def personal_data(session: Session, pid: int) -> PersonalData:
@@ -116,6 +120,7 @@ def personal_data(session: Session, pid: int) -> PersonalData:
                 .where(Pledge.participant_id == pid)
             )
         ],
+        session.get(Reminder, pid),
     )
 
 
@@ -178,10 +183,10 @@ def _leave_teams(session: Session, who: Select[tuple[int]], now: datetime) -> No
 
 def _forget(session: Session, who: Select[tuple[int]], now: datetime) -> list[Image]:
     """Erase the personal data of the participants `who` selects: their names, accounts,
-    time zone and language, the times of their files, their pledges, and their photo entries
-    that did not win. Their logs, totals, votes and team places stay, under an id and
-    nobody's name, so every total and the company's gift are unchanged. The images no entry
-    uses any more, to delete from disk once committed."""
+    time zone, language and country, the times of their files, their pledges and reminders,
+    and their photo entries that did not win. Their logs, totals, votes and team places
+    stay, under an id and nobody's name, so every total and the company's gift are unchanged.
+    The images no entry uses any more, to delete from disk once committed."""
     winners = select(SeasonOutcome.photo_id).where(SeasonOutcome.photo_id.is_not(None))
     gone = session.execute(
         delete(PhotoEntry)
@@ -193,6 +198,9 @@ def _forget(session: Session, who: Select[tuple[int]], now: datetime) -> list[Im
     session.execute(delete(ActivityFile).where(ActivityFile.participant_id.in_(who)))
     session.execute(delete(PendingUpload).where(PendingUpload.participant_id.in_(who)))
     session.execute(delete(Pledge).where(Pledge.participant_id.in_(who)))
+    session.execute(delete(Reminder).where(Reminder.participant_id.in_(who)))
+    session.execute(delete(ReminderSent).where(ReminderSent.participant_id.in_(who)))
+    session.execute(delete(LinkCode).where(LinkCode.participant_id.in_(who)))
     session.execute(
         update(Participant)
         .where(Participant.id.in_(who))

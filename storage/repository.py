@@ -1,6 +1,6 @@
 """Queries and updates the handlers need; running totals move in the same transaction as logs."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.domain.names import name_key
 from storage import logbook
 from storage.logbook import KIND_COLUMNS
 from storage.models import (
@@ -289,19 +290,31 @@ def team_members(session: Session, team: Team) -> list[MemberRow]:
     ]
 
 
-def team_of_member_named(session: Session, season_id: int, name: str) -> Team | None:
-    teams = session.scalars(
-        select(Team)
+def team_of_member_named(
+    session: Session, season_id: int, key: str, shown: Callable[[Person], str]
+) -> Team | None:
+    """The team of the one current member whose shown name has the comparison key `key`."""
+    rows = session.execute(
+        select(Team, *_person_columns())
         .join(Membership, Membership.team_id == Team.id)
         .join(Participant, Participant.id == Membership.participant_id)
-        .where(
-            Membership.season_id == season_id,
-            Membership.left_at.is_(None),
-            func.lower(Participant.display_name) == name.strip().lower(),
-        )
-        .limit(2)
+        .where(Membership.season_id == season_id, Membership.left_at.is_(None))
     ).all()
+    teams = [
+        team
+        for team, name, hidden, gone in rows
+        if name_key(shown(_person(name, hidden, gone))) == key
+    ]
     return teams[0] if len(teams) == 1 else None
+
+
+def person_totals(session: Session, season_id: int) -> dict[int, int]:
+    rows = session.execute(
+        select(ParticipantTotal.participant_id, ParticipantTotal.total_m).where(
+            ParticipantTotal.season_id == season_id
+        )
+    )
+    return {pid: int(total) for pid, total in rows}
 
 
 def team_above(session: Session, team: Team) -> Team | None:

@@ -2,7 +2,7 @@
 season and the clock, and, for a command, to the person who sent it. The queries themselves
 live in `repository`, `charity_vote` and `logbook`; this is what the handlers see of them."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 from storage import (
     activity_files,
     charity_vote,
+    linking,
     logbook,
     milestones,
     personal,
     pledges,
+    reminders,
     snapshots,
 )
 from storage import repository as repo
@@ -24,9 +26,11 @@ from storage.models import (
     Activity,
     Ballot,
     Charity,
+    LinkCode,
     Participant,
     ParticipantTotal,
     PhotoEntry,
+    Reminder,
     SeasonOutcome,
     Team,
 )
@@ -75,9 +79,10 @@ class SeasonStore:
         self.lock_participant(participant_id)
         repo.remove_member(self.session, team, participant_id, self.now)
 
-    def team_of_member_named(self, name: str) -> Team | None:
-        """The team of the one current member called `name`, if exactly one is."""
-        return repo.team_of_member_named(self.session, self.season_id, name)
+    def team_of_member_named(self, key: str, shown: Callable[[repo.Person], str]) -> Team | None:
+        """The team of the one current member whose name, as `shown` writes it, has this
+        comparison key (`name_key`), if exactly one has."""
+        return repo.team_of_member_named(self.session, self.season_id, key, shown)
 
     def team_names(self) -> list[str]:
         return repo.team_names(self.session, self.season_id)
@@ -179,6 +184,13 @@ class SeasonStore:
     def mark_post_sent(self, key: str) -> None:
         repo.mark_post_sent(self.session, key, self.now)
 
+    def person_totals(self) -> dict[int, int]:
+        """Every participant's season metres."""
+        return repo.person_totals(self.session, self.season_id)
+
+    def team_of(self, participant_id: int) -> Team | None:
+        return repo.current_team(self.session, self.season_id, participant_id)
+
     def country_totals(self) -> list[repo.CountryRow]:
         return repo.country_totals(self.session, self.season_id)
 
@@ -257,8 +269,8 @@ class CallerStore(SeasonStore):
         self._team_changed()
 
     def leave(self, team: Team) -> None:
-        """End the caller's membership; if they were captain, the longest-standing member
-        takes over."""
+        """End the caller's membership; if they were captain, the member with the most km for
+        the team takes over."""
         repo.remove_member(self.session, team, self.caller_id, self.now)
         self._team_changed()
 
@@ -303,6 +315,39 @@ class CallerStore(SeasonStore):
             self.session, self.season_id, [(self.caller_id, name) for name in names], self.now
         )
         return [name for name in names if (self.caller_id, name) in fresh]
+
+    # -- the caller's other accounts -------------------------------------------------------------
+
+    def new_link_code(self, platform: str) -> str:
+        return linking.new_code(self.session, self.caller_id, platform, self.now)
+
+    def link_code_owner(self, code: str) -> LinkCode | None:
+        return linking.code_owner(self.session, code, self.now)
+
+    def use_link_code(self, code: str) -> None:
+        linking.use_code(self.session, code)
+
+    def merge_into(self, keep: int, team_id: int | None) -> None:
+        """The caller becomes part of participant `keep` (`linking.merge`)."""
+        self.lock_participant(keep)
+        self.lock_caller()
+        linking.merge(self.session, self.season_id, keep, self.caller_id, team_id, self.now)
+        self.session.expire_all()
+        self._team_changed()
+
+    def totals_of(self, participant_id: int) -> int:
+        return repo.participant_total(self.session, self.season_id, participant_id).total_m
+
+    # -- the caller's reminders ------------------------------------------------------------------
+
+    def my_reminder(self) -> Reminder | None:
+        return reminders.of(self.session, self.caller_id)
+
+    def set_reminder(self, minute: int | None, weekly: bool) -> None:
+        reminders.ask(self.session, self.caller_id, minute, weekly, self.now)
+
+    def stop_reminders(self) -> bool:
+        return reminders.stop(self.session, self.caller_id)
 
     # -- the caller's pledge ---------------------------------------------------------------------
 

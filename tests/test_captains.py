@@ -254,15 +254,7 @@ def test_a_team_created_after_the_last_post_is_new(race):
 
 # -- what teammates are told of someone else's name -----------------------------------------
 
-ACTOR_NAME_BUG = (
-    "rename_team, hand_over, remove_member and leave_team in bot/handlers/teams.py put "
-    "ctx.participant.display_name (the actor's real name) into the direct messages to "
-    "teammates instead of the public name (public_name / ctx.name_of), so a hidden member's "
-    "name, or the surname a first_initial challenge keeps back, reaches the team"
-)
 
-
-@pytest.mark.xfail(reason=ACTOR_NAME_BUG, strict=True)
 def test_with_first_initial_names_teammates_are_told_only_the_initial(
     database_url, tmp_path, clock
 ):
@@ -272,27 +264,17 @@ def test_with_first_initial_names_teammates_are_told_only_the_initial(
         chat.say("ben", "/join Red Rockets", display_name="Ben Ortiz")
         assert "Anna K. (captain)" in chat.say("ben", "/team", display_name="Ben Ortiz")
         replies = chat.send("anna", "/team rename Red Rockets II", display_name="Anna Keller")
-        # Today Ben reads "Anna Keller renamed your team Red Rockets to Red Rockets II."
         assert told(replies, "ben") == "Anna K. renamed your team Red Rockets to Red Rockets II."
 
 
-@pytest.mark.xfail(reason=ACTOR_NAME_BUG, strict=True)
 def test_a_hidden_captain_is_not_named_to_the_team(team):
     team.say("alice", "/hide")
     assert "alice" not in team.say("bob", "/team")  # as the team sees her
     replies = team.send("alice", "/team rename Red Rockets II")
-    # Today Bob reads "alice renamed your team Red Rockets to Red Rockets II."
     assert "alice" not in told(replies, "bob")
 
 
 # -- an admin naming someone in another team ------------------------------------------------
-
-ADMIN_LOOKUP_BUG = (
-    "storage/repository.py team_of_member_named compares func.lower(display_name) with "
-    "name.strip().lower(), not name_key as _teammate does: accents and inner spaces count, "
-    "and SQLite's lower() folds only ASCII, so an admin outside the team gets 'You're not in "
-    "a team.' for a name a captain could type"
-)
 
 
 @pytest.fixture
@@ -310,16 +292,11 @@ def test_a_captain_may_type_a_teammates_name_without_its_accent(emile):
     assert "Émile Zola is now captain of Blue Herons." in back
 
 
-@pytest.mark.xfail(reason=ADMIN_LOOKUP_BUG, strict=True)
 def test_an_admin_may_type_the_name_without_its_accent_as_a_captain_may(emile):
-    # Today: "You're not in a team.\nExample: /team"
     reply = emile.say("ada", "/team captain emile zola")
     assert "Xavier is now captain" not in reply
     assert "Émile Zola is already captain." in reply
 
 
-def test_an_admin_may_type_the_name_exactly_as_shown(emile, database_url, request):
-    if database_url.startswith("sqlite"):
-        request.applymarker(pytest.mark.xfail(reason=ADMIN_LOOKUP_BUG, strict=True))
-    # On SQLite today: "You're not in a team.\nExample: /team"
+def test_an_admin_may_type_the_name_exactly_as_shown(emile):
     assert "Émile Zola is already captain." in emile.say("ada", "/team captain Émile Zola")

@@ -70,9 +70,7 @@ def test_each_command_is_in_the_menus_of_those_who_may_use_it(declaration: Decla
     # A word several commands start with (`team`, `team rename`) is in the menu of those who
     # may use any of them.
     open_to_all = any(
-        d.who in (Who.EVERYONE, Who.MEMBERS)
-        for d in DECLARATIONS
-        if d.english.split()[0] == word
+        d.who in (Who.EVERYONE, Who.MEMBERS) for d in DECLARATIONS if d.english.split()[0] == word
     )
     assert (word in for_everyone) == open_to_all
 

@@ -199,6 +199,9 @@ _LABELS = (
     N_("moving_s"),
     N_("file_waiting"),
     N_("pledges"),
+    N_("reminder"),
+    N_("daily_at"),
+    N_("weekly"),
     N_("fixed"),
     N_("per_km"),
     N_("pledged"),
@@ -305,6 +308,16 @@ def my_data_document(data: PersonalData, now: datetime) -> dict[str, Any]:
             }
             for season, pledge in data.pledges
         ],
+        "reminder": (
+            None
+            if data.reminder is None
+            else {
+                "daily_at": None
+                if data.reminder.minute is None
+                else f"{data.reminder.minute // 60:02}:{data.reminder.minute % 60:02}",
+                "weekly": data.reminder.weekly,
+            }
+        ),
         "admin_actions": [
             {"action": entry.action, "at": _moment(entry.at)} for entry in data.admin_actions
         ],

@@ -7,6 +7,7 @@ from rapidfuzz import process
 from bot import i18n
 from bot.commands import Join, Leave, NewTeam, TeamCaptain, TeamInfo, TeamRemove, TeamRename
 from bot.domain.names import name_key
+from bot.domain.public_names import public_name
 from bot.handlers import figures
 from bot.handlers.context import Context
 from bot.handlers.registry import Who, command
@@ -117,7 +118,7 @@ def leave_team(ctx: Context, _command: Leave) -> Reply | list[Reply]:
         ctx,
         team,
         lambda: _("{name} left {team}; {captain} is now captain.").format(
-            name=ctx.participant.display_name, team=team.name, captain=new
+            name=_me_to_others(ctx), team=team.name, captain=new
         ),
     )
     return [say(*lines), *told]
@@ -242,7 +243,7 @@ def rename_team(ctx: Context, command: TeamRename) -> Reply | list[Reply]:
         ctx,
         team,
         lambda: _("{name} renamed your team {old} to {new}.").format(
-            name=ctx.participant.display_name, old=old, new=team.name
+            name=_me_to_others(ctx), old=old, new=team.name
         ),
     )
     return [say(_("Your team is now called {team}.").format(team=team.name)), *told]
@@ -270,7 +271,7 @@ def hand_over(ctx: Context, command: TeamCaptain) -> Reply | list[Reply]:
         ctx,
         member.participant_id,
         lambda: _("You are now captain of {team}, handed over by {name}.").format(
-            team=team.name, name=ctx.participant.display_name
+            team=team.name, name=_me_to_others(ctx)
         ),
     )
     return [say(_("{name} is now captain of {team}.").format(name=name, team=team.name)), *told]
@@ -302,7 +303,7 @@ def remove_member(ctx: Context, command: TeamRemove) -> Reply | list[Reply]:
         lambda: _(
             "{name} took you off {team}. The km you logged stay with the team; join another "
             "team to go on logging."
-        ).format(name=ctx.participant.display_name, team=team.name),
+        ).format(name=_me_to_others(ctx), team=team.name),
     )
     return [
         say(
@@ -319,7 +320,9 @@ def _teammate(ctx: Context, typed: str, words: str) -> tuple[Team, MemberRow] | 
     anyone in a team), or why there is none or more than one."""
     team = ctx.team
     if team is None and ctx.is_admin:
-        team = ctx.store.team_of_member_named(typed)
+        team = ctx.store.team_of_member_named(
+            name_key(typed), lambda person: public_name(person, ctx.config.privacy.names)
+        )
     if team is None:
         return say(_("You're not in a team."), example="team")
     members = ctx.store.members(team)
@@ -345,6 +348,11 @@ def _teammate(ctx: Context, typed: str, words: str) -> tuple[Team, MemberRow] | 
     if close:
         lines.append(_("Did you mean {names}?").format(names=", ".join(close)))
     return say(*lines, example=f"{words} {close[0] if close else names[0]}")
+
+
+def _me_to_others(ctx: Context) -> str:
+    """The caller's name as teammates see it: hidden, or shortened, as elsewhere."""
+    return public_name(ctx.participant, ctx.config.privacy.names)
 
 
 def _tell(ctx: Context, participant_id: int, text: Callable[[], str]) -> list[Reply]:
