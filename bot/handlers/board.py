@@ -99,7 +99,7 @@ def _next_bonus(config: Config, total_m: int) -> dict[str, Any] | None:
     share = (total_m - start_m) / (bonus.km * 1000 - start_m)
     return {
         "percent": round(100 * share, 1),
-        "line": _("{amount} more from the company at {km}: {left} to go").format(
+        "line": _("At {km} the company adds {amount}: {left} to go").format(
             amount=figures.money(bonus.amount, config.season.currency),
             km=figures.km(bonus.km * 1000),
             left=figures.km(bonus.km * 1000 - total_m),
