@@ -35,7 +35,8 @@ def unmarked(replies: list[Reply]) -> list[str]:
                 case Example(_, label):
                     found.append(label)
                 case Table(header):
-                    found.extend(cell for cell in header if cell not in ("#", "±"))  # signs, not words
+                    # Signs, not words: nothing to translate.
+                    found.extend(cell for cell in header if cell not in ("#", "±"))
                 case Buttons(buttons):
                     # A charity's name is the vote button's label, as typed by an admin.
                     found.extend(b.label for b in buttons if not b.command.startswith("vote"))
