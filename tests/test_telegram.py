@@ -758,7 +758,14 @@ async def test_a_german_day_on_telegram(telegram):
     assert "Bist du gelaufen, gegangen oder Rad gefahren?" in said
     said = (await telegram.ask(greta, "/standigs"))["text"]
     assert "Den Befehl 'standigs' kenne ich nicht." in said
-    said = (await telegram.ask(greta, "/help"))["text"]
+    before = len(telegram.api.messages_to(greta["id"]))
+    await telegram.ask(greta, "/help")
+    # Help is long in German: it comes in more than one message, the first replying.
+    messages = await telegram.api.wait_for(
+        lambda: telegram.api.messages_to(greta["id"])[before + 1 :]
+        and telegram.api.messages_to(greta["id"])[before:]
+    )
+    said = "\n".join(message["text"] for message in messages)
     assert "was er tut" in said and "einem Team beitreten" in said
 
 

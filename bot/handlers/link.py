@@ -75,9 +75,7 @@ def link_accounts(ctx: Context, command: Link) -> Reply | list[Reply]:
         _("Linked: your accounts on {platforms} are one participant now.").format(
             platforms=platforms
         ),
-        _("You: {km} this season, in {team}.").format(
-            km=figures.km(total), team=team.name if team else _("no team")
-        )
+        _("You: {km} this season, in {team}.").format(km=figures.km(total), team=team.name)
         if team
         else _("You: {km} this season.").format(km=figures.km(total)),
     ]
