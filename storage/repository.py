@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -493,6 +493,47 @@ def top_people(
 ) -> list[PersonRow]:
     """The people with the most km, each with their current team (if any), in one query;
     `named_only` leaves out the hidden and the forgotten, as the web board does."""
+    named = (Participant.hidden.is_(False), Participant.forgotten_at.is_(None))
+    return _people(
+        session,
+        season_id,
+        named if named_only else (),
+        (ParticipantTotal.total_m.desc(), Participant.display_name),
+        limit,
+    )
+
+
+def people_around(
+    session: Session, season_id: int, participant_id: int, total_m: int, each: int
+) -> tuple[list[PersonRow], list[PersonRow]]:
+    """The `each` people just ahead of a participant and the `each` just behind, in ranking
+    order (most km first, then the earlier participant): a keyset read of the total's index,
+    never a scan of everyone."""
+    total, pid = ParticipantTotal.total_m, ParticipantTotal.participant_id
+    ahead = _people(
+        session,
+        season_id,
+        (or_(total > total_m, and_(total == total_m, pid < participant_id)),),
+        (total.asc(), pid.desc()),
+        each,
+    )
+    behind = _people(
+        session,
+        season_id,
+        (or_(total < total_m, and_(total == total_m, pid > participant_id)),),
+        (total.desc(), pid.asc()),
+        each,
+    )
+    return ahead[::-1], behind
+
+
+def _people(
+    session: Session,
+    season_id: int,
+    conditions: tuple[Any, ...],
+    order: tuple[Any, ...],
+    limit: int,
+) -> list[PersonRow]:
     current = (
         select(Membership.participant_id, Team.name)
         .join(Team, Team.id == Membership.team_id)
@@ -508,15 +549,8 @@ def top_people(
         )
         .join(Participant, Participant.id == ParticipantTotal.participant_id)
         .outerjoin(current, current.c.participant_id == ParticipantTotal.participant_id)
-        .where(
-            ParticipantTotal.season_id == season_id,
-            *(
-                (Participant.hidden.is_(False), Participant.forgotten_at.is_(None))
-                if named_only
-                else ()
-            ),
-        )
-        .order_by(ParticipantTotal.total_m.desc(), Participant.display_name)
+        .where(ParticipantTotal.season_id == season_id, *conditions)
+        .order_by(*order)
         .limit(limit)
     ).all()
     return [

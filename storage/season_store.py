@@ -99,6 +99,12 @@ class SeasonStore:
     def top_people(self, limit: int, *, named_only: bool = False) -> list[repo.PersonRow]:
         return repo.top_people(self.session, self.season_id, limit, named_only=named_only)
 
+    def people_around(
+        self, participant_id: int, total_m: int, each: int
+    ) -> tuple[list[repo.PersonRow], list[repo.PersonRow]]:
+        """The people just ahead of a participant and just behind (`repository.people_around`)."""
+        return repo.people_around(self.session, self.season_id, participant_id, total_m, each)
+
     def team_rank(self, team: Team) -> int:
         return repo.team_rank(self.session, team)
 

@@ -147,3 +147,20 @@ def test_a_team_or_person_with_nothing_logged_is_not_ranked(chat):
     assert ["-", "Blue", "Bears", "0.0", "1", "0.0"] in rows
     people = [line.split() for line in chat.say("bob", "/standings people").splitlines()]
     assert [">", "-", "bob", "Blue", "Bears", "0.0"] in people
+
+
+def test_people_standings_show_the_top_ten_and_five_either_side_of_the_caller(chat):
+    chat.say("p01", "/newteam Red Rockets")
+    for number in range(1, 25):
+        user = f"p{number:02d}"
+        if number > 1:
+            chat.say(user, "/join Red Rockets" if number <= 12 else "/newteam Team " + user)
+        chat.say(user, f"/log {100 - number} km cycle")  # p01 first, p24 last
+    lines = chat.say("p18", "/standings people").splitlines()
+    ranks = [line.split()[0].lstrip(">") or line.split()[1] for line in lines[2:-1]]
+    assert ranks == [*map(str, range(1, 11)), "…", *map(str, range(13, 24))]
+    (mine,) = [line for line in lines if line.startswith(">")]
+    assert "p18" in mine and "82.0" in mine
+    assert lines[-1] == "24 people are ranked."
+    top = chat.say("p03", "/standings people").splitlines()
+    assert "…" not in "\n".join(top) and len(top) == 2 + 10 + 1  # heading, header, rows, count

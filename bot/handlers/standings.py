@@ -11,13 +11,15 @@ from bot.handlers.context import Context
 from bot.handlers.registry import Who, command
 from bot.i18n import N_, _, ngettext
 from bot.replies import Heading, Reply, Table, Text, say
-from storage.models import Team
+from storage.models import Participant, Team
 from storage.pledges import PledgeRow
-from storage.repository import SeasonSums
+from storage.repository import Person, PersonRow, SeasonSums
 from storage.season_store import SeasonStore
 
 # How many teams and people a ranking lists, here and in the scheduled posts.
 TOP = 10
+# How many people `standings people` shows just ahead of the caller, and just behind.
+NEIGHBOURS = 5
 
 
 @command(
@@ -118,38 +120,36 @@ def team_row(rank: int, team: Team) -> tuple[str, ...]:
 
 
 def _people_standings(ctx: Context) -> Reply:
+    """The top ten and, for someone below them, the five just ahead and the five just behind;
+    never everyone, however many take part."""
     me = ctx.participant
     people = ctx.store.top_people(TOP)
     if not people:
         return say(_("Nobody has logged anything yet."), example="log 5km run")
-    ranks = competition_ranks([person.total_m for person in people])
-    rows = [
-        (
-            shown_rank(rank, person.total_m),
-            ctx.name_of(person.person, person.participant_id),
-            person.team_name or "-",
-            figures.km_number(person.total_m),
-        )
-        for rank, person in zip(ranks, people, strict=True)
-    ]
+    top_ranks = competition_ranks([p.total_m for p in people])
+    rows = _person_rows(ctx, people, top_ranks)
     marked = next((i for i, p in enumerate(people) if p.participant_id == me.id), None)
-    if marked is None:
-        totals, team = ctx.store.my_totals(), ctx.team
-        if team is not None or totals.total_m:
-            rank = ctx.store.person_rank(totals.total_m)
-            rows.append(
-                (
-                    shown_rank(rank, totals.total_m),
-                    me.display_name,
-                    team.name if team else "-",
-                    figures.km_number(totals.total_m),
-                )
-            )
-            marked = len(rows) - 1
+    totals, team = ctx.store.my_totals(), ctx.team
+    counted = ctx.store.person_standing(totals.total_m)[1]
+    if marked is None and (team is not None or totals.total_m):
+        ahead, behind = ctx.store.people_around(me.id, totals.total_m, NEIGHBOURS)
+        mine = PersonRow(me.id, _as_person(me), team.name if team else None, totals.total_m)
+        listed = {p.participant_id for p in people}
+        around = [p for p in (*ahead, mine, *behind) if p.participant_id not in listed]
+        ranks = ctx.store.ranks([p.total_m for p in around], []).of_person
+        if ranks[around[0].total_m] > top_ranks[-1] + 1:
+            rows.append(("…", "", "", ""))
+        marked = len(rows) + around.index(mine)
+        rows += _person_rows(ctx, around, [ranks[p.total_m] for p in around])
     return Reply(
         (
             Heading(_("Individual standings, {day}").format(day=figures.day(ctx.today))),
             Table(("#", _("name"), _("team"), _("km")), tuple(rows), frozenset({0, 3}), marked),
+            Text(
+                ngettext("{count} person is ranked.", "{count} people are ranked.", counted).format(
+                    count=figures.number(counted)
+                )
+            ),
         )
     )
 
@@ -176,6 +176,22 @@ def show_totals(ctx: Context, _command: Totals) -> Reply:
             *_earth_line(sums.total_m),
         )
     )
+
+
+def _person_rows(ctx: Context, people: list[PersonRow], ranks: list[int]) -> list[tuple[str, ...]]:
+    return [
+        (
+            shown_rank(rank, person.total_m),
+            ctx.name_of(person.person, person.participant_id),
+            person.team_name or "-",
+            figures.km_number(person.total_m),
+        )
+        for rank, person in zip(ranks, people, strict=True)
+    ]
+
+
+def _as_person(participant: Participant) -> Person:
+    return Person(participant.display_name, participant.hidden, participant.forgotten)
 
 
 def _earth_line(metres: int) -> tuple[Text, ...]:
