@@ -197,15 +197,8 @@ class _NamesAPerson(Command):
 
     @classmethod
     def read(cls, rest: str, words: str) -> Self:
-        typed = free_text(rest)
-        if not typed:
-            refuse(
-                _("Whom? Put a teammate's name after '{words}', as team lists it.").format(
-                    words=words
-                ),
-                f"{words} Alice",
-            )
-        return cls(typed)
+        missing = _("Whom? Put a teammate's name after '{words}', as team lists it.")
+        return cls(_typed_text(rest, missing.format(words=words), f"{words} Alice"))
 
 
 @dataclass(frozen=True)
@@ -490,13 +483,8 @@ class AdminAnnounce(Command):
 
     @classmethod
     def read(cls, rest: str, words: str) -> Self:
-        text = free_text(rest)
-        if not text:
-            refuse(
-                _("What should I announce? Put the text after '{words}'.").format(words=words),
-                f"{words} Last week!",
-            )
-        return cls(text)
+        missing = _("What should I announce? Put the text after '{words}'.")
+        return cls(_typed_text(rest, missing.format(words=words), f"{words} Last week!"))
 
 
 @dataclass(frozen=True)
@@ -749,6 +737,14 @@ def _unknown_below(node: _Node, typed: str) -> Command:
 
 
 # --- words several commands read
+
+
+def _typed_text(rest: str, missing: str, example: str) -> str:
+    """Free text after the command words; without any, refused with `missing`."""
+    text = free_text(rest)
+    if not text:
+        refuse(missing, example)
+    return text
 
 
 def team_name(text: str, words: str) -> str:

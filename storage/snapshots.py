@@ -44,11 +44,7 @@ def ranks_before(
 ) -> dict[int, int]:
     """These teams' ranks as the latest post before `day` showed them (a team it did not show
     is left out)."""
-    before = session.scalar(
-        select(func.max(TeamSnapshot.day)).where(
-            TeamSnapshot.season_id == season_id, TeamSnapshot.day < day
-        )
-    )
+    before = _latest_post_before(session, season_id, day)
     if before is None or not team_ids:
         return {}
     rows = session.execute(
@@ -64,11 +60,7 @@ def ranks_before(
 def changes_since(session: Session, season_id: int, day: date) -> list[TeamChange]:
     """Each team as it is now beside how the latest post before `day` showed it; none when no
     post was made before."""
-    before = session.scalar(
-        select(func.max(TeamSnapshot.day)).where(
-            TeamSnapshot.season_id == season_id, TeamSnapshot.day < day
-        )
-    )
+    before = _latest_post_before(session, season_id, day)
     if before is None:
         return []
     now = (
@@ -89,3 +81,12 @@ def changes_since(session: Session, season_id: int, day: date) -> list[TeamChang
         .where(TeamSnapshot.season_id == season_id, TeamSnapshot.day == before)
     )
     return [TeamChange(*row) for row in rows]
+
+
+def _latest_post_before(session: Session, season_id: int, day: date) -> date | None:
+    """The day of the latest daily post before `day` that kept a snapshot."""
+    return session.scalar(
+        select(func.max(TeamSnapshot.day)).where(
+            TeamSnapshot.season_id == season_id, TeamSnapshot.day < day
+        )
+    )

@@ -1,11 +1,11 @@
 """Countries by their ISO 3166 alpha-2 codes, named in the reader's language (Babel's CLDR)."""
 
-import unicodedata
 from functools import cache
 
 from babel import Locale
 
 from bot.i18n import SHIPPED
+from bot.vocabulary import folded
 
 # Codes CLDR names that are no country: unions, zones, the unknown and the pseudo-regions.
 NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
@@ -33,7 +33,7 @@ def read(typed: str) -> str | None:
     text = typed.strip()
     if text.upper() in codes():
         return text.upper()
-    return _by_name().get(_folded(text))
+    return _by_name().get(folded(text))
 
 
 def names() -> list[str]:
@@ -48,10 +48,5 @@ def _by_name() -> dict[str, str]:
         territories = Locale.parse(language).territories
         for code in codes():
             if code in territories:
-                found.setdefault(_folded(territories[code]), code)
+                found.setdefault(folded(territories[code]), code)
     return found
-
-
-def _folded(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))

@@ -159,10 +159,12 @@ def _milestones_told(
 ) -> dict[int, list[str]]:
     """For each log (by its index), the milestones it reaches that nobody told its caller of
     yet; they are told now."""
+    # The days each caller was active: only for a log that makes a new one, the rare case.
     active: dict[int, set[date]] = defaultdict(set)
-    for (pid, day, _kind), metres in daily_m.items():
-        if metres:
-            active[pid].add(day)
+    if new_days:
+        for (pid, day, _kind), metres in daily_m.items():
+            if metres:
+                active[pid].add(day)
     reached = {}
     for item, stored in zip(accepted, recorded, strict=True):
         after = stored.personal_total_m

@@ -13,7 +13,7 @@ from bot.handlers.context import Context
 from bot.handlers.posts import season_over
 from bot.handlers.registry import Who, command
 from bot.i18n import N_, _, ngettext
-from bot.replies import Attachment, Reply, Text, ToAnnouncementChats, ToParticipant, say
+from bot.replies import Attachment, Reply, Text, ToAnnouncementChats, say
 from storage import repository as repo
 from storage.models import Activity
 
@@ -70,14 +70,13 @@ def remove_log(ctx: Context, command: AdminRemove) -> list[Reply]:
             log=_removed_log(activity), name=owner_name, reason=command.reason
         )
     )
-    with i18n.using(ctx.language_of(owner)):
-        told = _("An admin removed your log {log}. Reason: {reason}.").format(
+    told = ctx.tell(
+        activity.participant_id,
+        lambda: _("An admin removed your log {log}. Reason: {reason}.").format(
             log=_removed_log(activity), reason=command.reason
-        )
-    return [
-        removed,
-        Reply((Text(told),), ToParticipant(ctx.store.accounts_of(activity.participant_id))),
-    ]
+        ),
+    )
+    return [removed, *told]
 
 
 def _removed_log(activity: Activity) -> str:

@@ -1,5 +1,6 @@
 """What every handler is given: the caller, their season, the clock and a transaction."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -12,6 +13,7 @@ from bot.config import Config
 from bot.domain.public_names import Named, public_name
 from bot.handlers.registry import Caller
 from bot.messages import Incoming
+from bot.replies import Reply, Text, ToParticipant
 from storage.models import Participant, Team
 from storage.season_store import CallerStore
 
@@ -64,6 +66,16 @@ class Context:
         default (their platform's is known only when they write)."""
         own = person.language if person is not None else None
         return own if own in self.config.languages.shipped else self.config.languages.default
+
+    def tell(self, participant_id: int, text: Callable[[], str]) -> list[Reply]:
+        """A direct message to a participant on each of their accounts, written (`text()`) in
+        their own language; none for someone with no account left."""
+        person = self.store.participant(participant_id)
+        accounts = self.store.accounts_of(participant_id)
+        if person is None or not accounts:
+            return []
+        with i18n.using(self.language_of(person)):
+            return [Reply((Text(text()),), ToParticipant(accounts))]
 
     @property
     def zone(self) -> ZoneInfo:

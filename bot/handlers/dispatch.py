@@ -125,7 +125,7 @@ class Dispatcher:
                 await drawn(reply) if isinstance(reply.audience, ToCaller) else reply
                 for reply in replies
             ]
-        if not isinstance(command, c.ParseError) and catalogue.declaration_of(command).writes:
+        if self.listeners and _writes(command):
             for listener in self.listeners:
                 listener()
         metrics.COMMANDS.labels(kind, _outcome(command, replies)).inc()
@@ -405,6 +405,10 @@ def _busy(incomings: list[Incoming], error: BaseException, config: Config) -> li
         with i18n.using(reply_language(None, incoming, config)):
             replies.append([say(_(BUSY))])
     return replies
+
+
+def _writes(command: c.Command | c.ParseError) -> bool:
+    return not isinstance(command, c.ParseError) and catalogue.declaration_of(command).writes
 
 
 def _kind(command: c.Command | c.ParseError) -> str:

@@ -4,7 +4,6 @@ from collections.abc import Callable
 
 from rapidfuzz import process
 
-from bot import i18n
 from bot.commands import Join, Leave, NewTeam, TeamCaptain, TeamInfo, TeamRemove, TeamRename
 from bot.domain.names import name_key
 from bot.domain.public_names import public_name
@@ -12,7 +11,7 @@ from bot.handlers import figures
 from bot.handlers.context import Context
 from bot.handlers.registry import Who, command
 from bot.i18n import N_, _
-from bot.replies import Example, Heading, Reply, Table, Text, ToParticipant, say
+from bot.replies import Example, Heading, Reply, Table, Text, say
 from storage.models import Team
 from storage.repository import MemberRow
 
@@ -155,24 +154,24 @@ def show_team(ctx: Context, command: TeamInfo) -> Reply:
         for member in members
     )
     mine = next((i for i, m in enumerate(members) if m.participant_id == ctx.participant.id), None)
+    rank = ctx.store.team_rank(team)
     parts = [
         Heading(
             _("{team}: {km}, rank {rank}").format(
-                team=team.name, km=figures.km(team.total_m), rank=ctx.store.team_rank(team)
+                team=team.name, km=figures.km(team.total_m), rank=rank
             )
         ),
         Table((_("member"), _("km")), rows, right_aligned=frozenset({1}), marked_row=mine),
     ]
-    parts += _race(ctx, team)
+    parts += _race(ctx, team, rank)
     former_m = team.total_m - sum(member.total_m for member in members)
     if former_m > 0:
         parts.append(Text(_("Former members contributed {km}.").format(km=figures.km(former_m))))
     return Reply(tuple(parts))
 
 
-def _race(ctx: Context, team: Team) -> list[Text]:
+def _race(ctx: Context, team: Team, rank: int) -> list[Text]:
     """How the team moved since the last daily post, and how far the team above is."""
-    rank = ctx.store.team_rank(team)
     lines = []
     before = ctx.store.ranks_before(ctx.today, [team.id]).get(team.id)
     if before is not None and team.total_m:
@@ -267,8 +266,7 @@ def hand_over(ctx: Context, command: TeamCaptain) -> Reply | list[Reply]:
         return say(_("{name} is already captain.").format(name=name), example="team")
     ctx.store.make_captain(team, member.participant_id)
     ctx.store.audit("team captain", str(member.participant_id))
-    told = _tell(
-        ctx,
+    told = ctx.tell(
         member.participant_id,
         lambda: _("You are now captain of {team}, handed over by {name}.").format(
             team=team.name, name=_me_to_others(ctx)
@@ -297,8 +295,7 @@ def remove_member(ctx: Context, command: TeamRemove) -> Reply | list[Reply]:
     name = ctx.name_of(member.person, member.participant_id)
     ctx.store.remove_from_team(team, member.participant_id)
     ctx.store.audit("team remove", str(member.participant_id))
-    told = _tell(
-        ctx,
+    told = ctx.tell(
         member.participant_id,
         lambda: _(
             "{name} took you off {team}. The km you logged stay with the team; join another "
@@ -355,21 +352,11 @@ def _me_to_others(ctx: Context) -> str:
     return public_name(ctx.participant, ctx.config.privacy.names)
 
 
-def _tell(ctx: Context, participant_id: int, text: Callable[[], str]) -> list[Reply]:
-    """A direct message to a participant, in their own language."""
-    person = ctx.store.participant(participant_id)
-    accounts = ctx.store.accounts_of(participant_id)
-    if person is None or not accounts:
-        return []
-    with i18n.using(ctx.language_of(person)):
-        return [Reply((Text(text()),), ToParticipant(accounts))]
-
-
 def _tell_team(ctx: Context, team: Team, text: Callable[[], str]) -> list[Reply]:
     """The same message to every other member, each in their own language."""
     return [
         reply
         for member in ctx.store.members(team)
         if member.participant_id != ctx.participant.id
-        for reply in _tell(ctx, member.participant_id, text)
+        for reply in ctx.tell(member.participant_id, text)
     ]
