@@ -199,26 +199,38 @@ RETURNING team.id, team.total_m
     cycle_m="bigint",
     total_m="bigint",
 )
-SLICES_AHEAD = Statement(
-    """
-WITH wanted(of_team, total_m, upper_m) AS ({rows})
+# Ranks from the rank buckets (migration 0011): whoever is ahead of a total is counted row by
+# row only within its own km; the rest of its hundred km, and every hundred km above it, are
+# added up from the buckets. A total below zero asks for everyone: the counts.
+FINE_M, COARSE_M = 1_000, 100_000
+_BUCKETS = """(SELECT coalesce(sum(b.members), 0) FROM rank_bucket b
+    WHERE b.season_id = :season_id AND b.of_team = wanted.of_team AND b.width_m = {width}
+      AND {where})"""
+_COUNTED_IN_ITS_KM = """(SELECT count(*) FROM {table} r
+      WHERE r.season_id = :season_id AND r.total_m > wanted.total_m
+        AND r.total_m < (wanted.total_m / {fine} + 1) * {fine})"""
+RANKS_AHEAD = Statement(
+    f"""
+WITH wanted(of_team, total_m) AS ({{rows}})
 SELECT wanted.of_team, wanted.total_m,
-  CASE WHEN wanted.of_team = 1
-    THEN (SELECT count(*) FROM team t
-          WHERE t.season_id = :season_id
-            AND t.total_m > wanted.total_m AND t.total_m <= wanted.upper_m)
-    ELSE (SELECT count(*) FROM participant_total p
-          WHERE p.season_id = :season_id
-            AND p.total_m > wanted.total_m AND p.total_m <= wanted.upper_m)
+  CASE WHEN wanted.total_m < 0 THEN {_BUCKETS.format(width=COARSE_M, where="TRUE")}
+  ELSE CASE WHEN wanted.of_team = 1
+      THEN {_COUNTED_IN_ITS_KM.format(table="team", fine=FINE_M)}
+      ELSE {_COUNTED_IN_ITS_KM.format(table="participant_total", fine=FINE_M)} END
+    + {
+        _BUCKETS.format(
+            width=FINE_M,
+            where=f"b.bucket > wanted.total_m / {FINE_M}"
+            f" AND b.bucket < (wanted.total_m / {COARSE_M} + 1) * {COARSE_M // FINE_M}",
+        )
+    }
+    + {_BUCKETS.format(width=COARSE_M, where=f"b.bucket > wanted.total_m / {COARSE_M}")}
   END
 FROM wanted
 """,
     of_team="int",
     total_m="bigint",
-    upper_m="bigint",
 )
-# Above every total: the upper bound of the highest slice.
-UNBOUNDED_M = 2**62
 # Below every total (none is negative): "ahead of" it is everyone, so it gives the counts.
 FLOOR_M = -1
 # The columns' types, so that values are stored and read as SQLAlchemy stores and reads them.
@@ -484,25 +496,17 @@ def season_ranks(
     *,
     count_people: bool = False,
 ) -> Ranks:
-    """Each rank is how many have more, plus one; all in one statement. Each total counts
-    only the slice up to the next total asked for, and the slices are added up here: the
-    index is walked once, not once per total. A slice from below zero up to the lowest total
-    asked for completes the walk, for the counts."""
-    driver = driver_of(session)
-    rows = []
-    for of_team, totals, counted in ((0, person_totals, count_people), (1, team_totals, True)):
-        ascending = sorted({*totals, FLOOR_M} if counted else set(totals))
-        uppers = [*ascending[1:], UNBOUNDED_M]
-        rows += [
-            {"of_team": of_team, "total_m": total, "upper_m": upper}
-            for total, upper in zip(ascending, uppers, strict=False)
-        ]
-    found = driver.run(session, SLICES_AHEAD, rows, season_id=season_id)
+    """Each rank is how many have more, plus one; all in one statement, which reads a few
+    buckets and at most one km of rows per total, however many take part."""
+    rows = [
+        {"of_team": of_team, "total_m": total}
+        for of_team, totals, counted in ((0, person_totals, count_people), (1, team_totals, True))
+        for total in ({*totals, FLOOR_M} if counted else set(totals))
+    ]
+    found = driver_of(session).run(session, RANKS_AHEAD, rows, season_id=season_id)
     ranks: tuple[dict[int, int], dict[int, int]] = ({}, {})
-    for of_team, total, in_slice in sorted(found, key=lambda row: (row[0], -row[1])):
-        above = ranks[of_team]
-        ahead = int(in_slice) + (above[min(above)] - 1 if above else 0)
-        above[int(total)] = ahead + 1
+    for of_team, total, ahead in found:
+        ranks[of_team][int(total)] = int(ahead) + 1
     person_floor = ranks[0].pop(FLOOR_M, None)
     return Ranks(
         ranks[0],

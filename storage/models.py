@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -183,6 +184,22 @@ class ParticipantTotal(Base):
     walk_m: Mapped[int] = mapped_column(BigInteger, default=0)
     cycle_m: Mapped[int] = mapped_column(BigInteger, default=0)
     total_m: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class RankBucket(Base):
+    """How many participants (`of_team` 0) or teams (1) of a season hold a total in one
+    bucket: `bucket` is the total divided by `width_m`, one row per km and per hundred km.
+    Triggers on `participant_total` and `team` keep it in step, in the same transaction as
+    every change of a total (migration 0011), so that a rank adds a few buckets up instead
+    of counting everyone ahead."""
+
+    __tablename__ = "rank_bucket"
+
+    season_id: Mapped[int] = mapped_column(ForeignKey("season.id"), primary_key=True)
+    of_team: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    width_m: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    members: Mapped[int] = mapped_column(Integer)
 
 
 class TeamMemberTotal(Base):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from storage.models import (
     PhotoEntry,
     PlatformAccount,
     PostLedger,
+    RankBucket,
     Season,
     Team,
     TeamMemberTotal,
@@ -800,4 +801,28 @@ def rebuild_totals(session: Session, season_id: int) -> None:
         .where(Team.id == teams.c.key)
         .values({column: teams.c[column] for column in (*KIND_COLUMNS, "total_m")})
     )
+    _rebuild_rank_buckets(session, season_id)
     session.expire_all()
+
+
+def _rebuild_rank_buckets(session: Session, season_id: int) -> None:
+    """Count the rank buckets again from the totals (the triggers keep them in step; a
+    repair makes sure)."""
+    session.execute(delete(RankBucket).where(RankBucket.season_id == season_id))
+    for of_team, ranked in ((0, ParticipantTotal), (1, Team)):
+        for width in (logbook.FINE_M, logbook.COARSE_M):
+            bucket = ranked.total_m // width
+            session.execute(
+                insert(RankBucket).from_select(
+                    ["season_id", "of_team", "width_m", "bucket", "members"],
+                    select(
+                        ranked.season_id,
+                        literal(of_team),
+                        literal(width),
+                        bucket,
+                        func.count(),
+                    )
+                    .where(ranked.season_id == season_id)
+                    .group_by(ranked.season_id, bucket),
+                )
+            )
