@@ -202,6 +202,18 @@ class RankBucket(Base):
     members: Mapped[int] = mapped_column(Integer)
 
 
+class CountryTotal(Base):
+    """A country's participants in a season and their km; triggers on `participant_total`
+    and on `participant.country` keep it in step (migration 0012)."""
+
+    __tablename__ = "country_total"
+
+    season_id: Mapped[int] = mapped_column(ForeignKey("season.id"), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    people: Mapped[int] = mapped_column(Integer)
+    total_m: Mapped[int] = mapped_column(BigInteger)
+
+
 class TeamMemberTotal(Base):
     """What one participant contributed to one team: the team's per-member breakdown."""
 

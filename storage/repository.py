@@ -16,6 +16,7 @@ from storage.logbook import KIND_COLUMNS
 from storage.models import (
     Activity,
     AuditEntry,
+    CountryTotal,
     DailyTotal,
     Delivery,
     Membership,
@@ -593,13 +594,30 @@ class CountryRow:
 def country_totals(session: Session, season_id: int) -> list[CountryRow]:
     """Each country's participants this season and their km, most km first."""
     rows = session.execute(
-        select(Participant.country, func.count(), func.sum(ParticipantTotal.total_m))
-        .join(Participant, Participant.id == ParticipantTotal.participant_id)
-        .where(ParticipantTotal.season_id == season_id, Participant.country.is_not(None))
-        .group_by(Participant.country)
+        select(CountryTotal.country, CountryTotal.people, CountryTotal.total_m)
+        .where(CountryTotal.season_id == season_id, CountryTotal.people > 0)
+        .order_by(CountryTotal.total_m.desc(), CountryTotal.country)
     ).all()
-    found = [CountryRow(code, int(people), int(total or 0)) for code, people, total in rows]
-    return sorted(found, key=lambda row: (-row.total_m, row.code))
+    return [CountryRow(code, int(people), int(total)) for code, people, total in rows]
+
+
+def _rebuild_country_totals(session: Session, season_id: int) -> None:
+    """Count the countries again from the totals (the triggers keep them in step)."""
+    session.execute(delete(CountryTotal).where(CountryTotal.season_id == season_id))
+    session.execute(
+        insert(CountryTotal).from_select(
+            ["season_id", "country", "people", "total_m"],
+            select(
+                ParticipantTotal.season_id,
+                Participant.country,
+                func.count(),
+                func.sum(ParticipantTotal.total_m),
+            )
+            .join(Participant, Participant.id == ParticipantTotal.participant_id)
+            .where(ParticipantTotal.season_id == season_id, Participant.country.is_not(None))
+            .group_by(ParticipantTotal.season_id, Participant.country),
+        )
+    )
 
 
 # -- photos ------------------------------------------------------------------------------------
@@ -802,6 +820,7 @@ def rebuild_totals(session: Session, season_id: int) -> None:
         .values({column: teams.c[column] for column in (*KIND_COLUMNS, "total_m")})
     )
     _rebuild_rank_buckets(session, season_id)
+    _rebuild_country_totals(session, season_id)
     session.expire_all()
 
 

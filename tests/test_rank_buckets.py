@@ -1,5 +1,6 @@
-"""Ranks read from the rank buckets agree with counting everyone ahead, whatever people do:
-log, take a log back, have one removed, change teams, found teams, and a repair."""
+"""Ranks read from the rank buckets, and the country totals, agree with counting everyone,
+whatever people do: log, take a log back, have one removed, change teams or countries, found
+teams, forget themselves, and a repair."""
 
 import random
 import re
@@ -9,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from storage import logbook
 from storage import repository as repo
-from storage.models import ParticipantTotal, RankBucket, Team
+from storage.models import CountryTotal, Participant, ParticipantTotal, RankBucket, Team
 
 PEOPLE = [f"p{n}" for n in range(12)]
 TEAMS = ["Red Rockets", "Blue Herons", "Green Geckos"]
+COUNTRIES = ["DE", "FR", "PL", "off"]
 
 
 def counted_buckets(session: Session, season_id: int) -> dict[tuple[int, int, int], int]:
@@ -67,11 +69,16 @@ def test_ranks_from_buckets_equal_counting_everyone_through_a_busy_season(chat):
             chat.say(person, "/undo")
         elif roll < 0.8 and logged:
             chat.say("admin", f"/admin remove {logged.pop(rng.randrange(len(logged)))} test")
-        elif roll < 0.9:
+        elif roll < 0.86:
             chat.say(person, "/leave")
             chat.say(person, f"/join {rng.choice(TEAMS)}")
+        elif roll < 0.96:
+            chat.say(person, f"/country {rng.choice(COUNTRIES)}")
+        elif roll < 0.97:
+            chat.say(person, "/forgetme confirm")
         else:
             chat.say(f"new {step}", f"/newteam Team {step}")
+            chat.say(f"new {step}", f"/country {rng.choice(COUNTRIES[:-1])}")
         if step % 20 == 0:
             check(chat, rng)
     check(chat, rng)
@@ -79,13 +86,34 @@ def test_ranks_from_buckets_equal_counting_everyone_through_a_busy_season(chat):
         season_id = chat.dispatcher.season_id
         # A repair counts the buckets again, from nothing, and comes to the same.
         session.execute(text("UPDATE rank_bucket SET members = members + 5"))
+        session.execute(text("UPDATE country_total SET people = people + 1"))
         repo.rebuild_totals(session, season_id)
         assert counted_buckets(session, season_id) == buckets_from_totals(session, season_id)
+        assert kept_countries(session, season_id) == countries_from_totals(session, season_id)
+
+
+def kept_countries(session: Session, season_id: int) -> list[tuple[str, int, int]]:
+    return [(r.code, r.people, r.total_m) for r in repo.country_totals(session, season_id)]
+
+
+def countries_from_totals(session: Session, season_id: int) -> list[tuple[str, int, int]]:
+    found: dict[str, tuple[int, int]] = {}
+    rows = session.execute(
+        select(Participant.country, ParticipantTotal.total_m)
+        .join(ParticipantTotal, ParticipantTotal.participant_id == Participant.id)
+        .where(ParticipantTotal.season_id == season_id, Participant.country.is_not(None))
+    )
+    for country, total in rows:
+        people, metres = found.get(country, (0, 0))
+        found[country] = (people + 1, metres + total)
+    return sorted(((c, p, m) for c, (p, m) in found.items()), key=lambda row: (-row[2], row[0]))
 
 
 def check(chat, rng: random.Random) -> None:
     with Session(chat.engine) as session:
         season_id = chat.dispatcher.season_id
+        assert kept_countries(session, season_id) == countries_from_totals(session, season_id)
+        assert session.scalar(select(CountryTotal.people).where(CountryTotal.people < 0)) is None
         assert counted_buckets(session, season_id) == buckets_from_totals(session, season_id)
         totals = list(session.scalars(select(ParticipantTotal.total_m)))
         asked = {0, 1, 999, 1000, 99_999, 100_000, 250_000, *totals, *(t + 1 for t in totals)}
