@@ -186,6 +186,26 @@ async def test_two_users_create_join_log_and_see_the_standings(slack):
     assert slack.api.called("chat.postMessage") == []
 
 
+async def test_the_people_a_process_remembers_are_bounded_and_the_least_recent_asked_again(
+    slack,
+):
+    (adapter,) = slack.bot.adapters
+    adapter.people.remembered = 2
+    for user in ("UALICE", "UBOB", "UALICE", "UFRANZ"):
+        await slack.command(user, "help")
+    # Bob was the least recent when Franz came: forgotten, and asked about again.
+    assert len(adapter.people) == 2
+    reply = await slack.command("UBOB", "newteam Tokyo Tigers")
+    assert "Tokyo Tigers" in reply_text(reply)
+    assert [c["user"] for c in slack.api.called("users.info")] == [
+        "UALICE",
+        "UBOB",
+        "UFRANZ",
+        "UBOB",
+    ]
+    assert "Bob (captain)" in reply_text(await slack.command("UBOB", "team"))
+
+
 async def test_display_name_and_time_zone_come_from_users_info_once(slack):
     await slack.command("UBOB", "newteam Tokyo Tigers")
     await slack.command("UBOB", "team")

@@ -11,7 +11,9 @@ import hmac
 import logging
 import math
 import re
+import sys
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,7 +96,7 @@ BOLT_LOG = logging.getLogger("slack_bolt")
 BOLT_LOG.setLevel(logging.WARNING)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SlackPerson:
     display_name: str | None
     timezone: str | None
@@ -102,6 +104,37 @@ class SlackPerson:
 
 
 UNKNOWN_PERSON = SlackPerson(None, None)
+# How many people's users.info answers a process keeps: the most recent, about 250 bytes each.
+PEOPLE_REMEMBERED = 20_000
+
+
+class RecentPeople:
+    """users.info answers of the people seen last; the least recent is forgotten past
+    `remembered`, so that a company of 100,000 does not grow every process by 40 MB. Time
+    zones and locales are shared strings: a few dozen serve everyone."""
+
+    def __init__(self, remembered: int = PEOPLE_REMEMBERED) -> None:
+        self.remembered = remembered
+        self._people: OrderedDict[str, SlackPerson] = OrderedDict()
+
+    def get(self, user_id: str) -> SlackPerson | None:
+        person = self._people.get(user_id)
+        if person is not None:
+            self._people.move_to_end(user_id)
+        return person
+
+    def remember(self, user_id: str, person: SlackPerson) -> None:
+        self._people[user_id] = SlackPerson(
+            person.display_name,
+            None if person.timezone is None else sys.intern(person.timezone),
+            None if person.locale is None else sys.intern(person.locale),
+        )
+        self._people.move_to_end(user_id)
+        if len(self._people) > self.remembered:
+            self._people.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._people)
 
 
 def is_signed(secret: bytes, body: bytes, headers: Mapping[str, str], now: float) -> bool:
@@ -219,7 +252,7 @@ class SlackAdapter:
             logger=BOLT_LOG,
         )
         self.command_prefix = f"{config.slack.command} "
-        self.people: dict[str, SlackPerson] = {}
+        self.people = RecentPeople()
         self._lookups: dict[str, asyncio.Task[None]] = {}  # users.info in flight, by user
         self._recent = RecentDeliveries(PLATFORM)
         self._replies = Background("slack_send_failed")
@@ -407,7 +440,7 @@ class SlackAdapter:
             lookup = self._profiles.start(self._look_up(user_id))
             self._lookups[user_id] = lookup
         await asyncio.wait([lookup], timeout=PROFILE_DEADLINE_S)
-        return self.people.get(user_id, UNKNOWN_PERSON)
+        return self.people.get(user_id) or UNKNOWN_PERSON
 
     async def _look_up(self, user_id: str) -> None:
         """One users.info call into the cache; a failure leaves the cache to the next command."""
@@ -416,7 +449,9 @@ class SlackAdapter:
             user = response["user"]
             profile = user.get("profile") or {}
             name = profile.get("display_name") or profile.get("real_name") or user.get("name")
-            self.people[user_id] = SlackPerson(name or None, user.get("tz"), user.get("locale"))
+            self.people.remember(
+                user_id, SlackPerson(name or None, user.get("tz"), user.get("locale"))
+            )
         except Exception as error:
             log.warning(
                 "slack_users_info_failed", extra={"user": user_id, "reason": _error_code(error)}
