@@ -24,10 +24,38 @@ from storage.models import (
     Participant,
     ParticipantTotal,
     PlatformAccount,
+    Reminder,
     Team,
 )
 
 CHUNK = 20_000
+# Where the participants are: nine in ten have set a country, dealt round these.
+COUNTRIES = (
+    "DE",
+    "GB",
+    "FR",
+    "ES",
+    "IT",
+    "NL",
+    "PL",
+    "BE",
+    "AT",
+    "CH",
+    "SE",
+    "DK",
+    "FI",
+    "NO",
+    "IE",
+    "PT",
+    "CZ",
+    "HU",
+    "RO",
+    "GR",
+)
+# One in ten asked for a nudge at 19:30 (their reminders' worst case: all in one minute), and
+# logged nothing on the season's last day, so that the nudges are due then.
+REMINDER_EVERY = 10
+REMINDER_MINUTE = 19 * 60 + 30
 FULL_PARTICIPANTS = 10_000
 FULL_TEAMS = 1_500
 FULL_ACTIVITIES = 620_000
@@ -94,6 +122,19 @@ def people(size: DataSize) -> list[Person]:
     ]
 
 
+def country_of(index: int) -> str | None:
+    return None if index % 10 == 9 else COUNTRIES[index % len(COUNTRIES)]
+
+
+def reminded(index: int) -> bool:
+    """Whether participant `index` asked for a daily nudge."""
+    return index % REMINDER_EVERY == 0
+
+
+def reminders(size: DataSize) -> int:
+    return sum(1 for i in range(size.participants) if reminded(i))
+
+
 def team_name(index: int) -> str:
     first, second = TEAM_WORDS
     return f"{first[index % len(first)]} {second[(index // len(first)) % len(second)]} {index + 1}"
@@ -152,9 +193,19 @@ def _insert_rows(
                 "id": i + 1,
                 "display_name": person.display_name,
                 "timezone": None,
+                "country": country_of(i),
                 "created_at": joined,
             }
             for i, person in enumerate(everyone)
+        ),
+    )
+    _bulk(
+        session,
+        Reminder,
+        (
+            {"participant_id": i + 1, "minute": REMINDER_MINUTE, "weekly": False, "set_at": joined}
+            for i in range(size.participants)
+            if reminded(i)
         ),
     )
     _bulk(
@@ -237,6 +288,8 @@ def _activities(
     for i in range(size.activities):
         person = i % size.participants
         day = (i // size.participants) % days
+        if day == days - 1 and reminded(person):
+            day -= 1  # their nudge is due on the last day
         kind = rng.choices(kinds, weights)[0]
         _, shortest, longest = KINDS[kind]
         yield {

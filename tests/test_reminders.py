@@ -132,6 +132,8 @@ async def test_each_person_is_nudged_once_at_their_time_only_on_days_without_a_l
     assert two.nudges_to(CAROL) == [] and two.nudges_to(DAN) == []
     (slack_nudge,) = two.slack_api.messages_to(f"D{ALICE.id}")
     assert "log 3 km walk" in slack_nudge["text"]
+    # Posted to Alice's id: thousands of nudges cost no conversations.open (50 a minute).
+    assert two.slack_api.called("conversations.open") == []
     assert "remind off" in str(slack_nudge["blocks"])  # the "Stop these" button
     two.clock.now = at(15, 19, 41)
     assert await two.both_look() == 0  # once a day, however many looks
@@ -154,6 +156,17 @@ async def test_someone_who_blocked_the_bot_is_tried_once_and_their_reminder_stop
     await wait_until(lambda: two.count(Reminder) == 0, seconds=5)
     two.clock.now = at(16, 19, 30)
     assert await two.both_look() == 0
+
+
+async def test_someone_on_slack_who_cannot_be_written_to_is_tried_once_and_their_reminder_stops(
+    two,
+):
+    assert "is created" in await two.first.ask(ALICE, "newteam Blue Herons")
+    assert "I'll remind you" in await two.first.ask(ALICE, "remind 19:30")
+    two.slack_api.fail_next("chat.postMessage", 200, error="cannot_dm_bot")
+    two.clock.now = at(15, 19, 30)
+    assert await two.both_look() == 1
+    await wait_until(lambda: two.count(Reminder) == 0, seconds=5)
 
 
 async def test_monday_brings_last_weeks_summary(two):

@@ -762,8 +762,10 @@ async def test_a_german_day_on_telegram(telegram):
     await telegram.ask(greta, "/help")
     # Help is long in German: it comes in more than one message, the first replying.
     messages = await telegram.api.wait_for(
-        lambda: telegram.api.messages_to(greta["id"])[before + 1 :]
-        and telegram.api.messages_to(greta["id"])[before:]
+        lambda: (
+            telegram.api.messages_to(greta["id"])[before + 1 :]
+            and telegram.api.messages_to(greta["id"])[before:]
+        )
     )
     said = "\n".join(message["text"] for message in messages)
     assert "was er tut" in said and "einem Team beitreten" in said

@@ -173,7 +173,7 @@ class InlineChat:
     console: Console
     platform: str
 
-    async def open_direct(self, user_id: str) -> str:
+    async def open_direct(self, user_id: str, files: bool = True) -> str:
         return DIRECT + user_id
 
     async def post_text(self, chat_id: str, reply: Reply) -> None:

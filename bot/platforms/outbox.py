@@ -59,8 +59,9 @@ class RetryLater(Exception):
 class Sender(Protocol):
     """What the outbox needs from a platform adapter."""
 
-    async def open_direct(self, user_id: str) -> str:
-        """The chat id of the direct conversation with a user."""
+    async def open_direct(self, user_id: str, files: bool = True) -> str:
+        """The chat id of the direct conversation with a user; `files` when files go there
+        too (Slack posts text to a user's id, but files only into an opened conversation)."""
         ...
 
     async def post_text(self, chat_id: str, reply: Reply) -> None:
@@ -155,7 +156,8 @@ class Outbox:
         try:
             chat = target
             if direct:
-                opened = await self._step(lambda: sender.open_direct(target), where)
+                files = any(isinstance(part, Attachment) for part in reply.parts)
+                opened = await self._step(lambda: sender.open_direct(target, files), where)
                 if opened is None:
                     return Arrival(platform, target, False, "no direct chat")
                 chat = opened

@@ -534,7 +534,12 @@ class SlackAdapter:
 
     # -- the outbox's sender ------------------------------------------------------------------
 
-    async def open_direct(self, user_id: str) -> str:
+    async def open_direct(self, user_id: str, files: bool = True) -> str:
+        """Text goes to the user's id, which chat.postMessage takes for the app's direct
+        conversation with them: no conversations.open (50 a minute) per nudge. Files need
+        the conversation itself."""
+        if not files:
+            return user_id
         with _as_outbox_errors():
             return await self._dm_channel(user_id)
 

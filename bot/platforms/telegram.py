@@ -468,7 +468,7 @@ class TelegramAdapter:
 
     # -- the outbox's sender ------------------------------------------------------------------
 
-    async def open_direct(self, user_id: str) -> str:
+    async def open_direct(self, user_id: str, files: bool = True) -> str:
         """A private chat's id is its user's id."""
         return user_id
 

@@ -30,6 +30,7 @@ def blocks_are_valid(blocks: list[dict[str, Any]]) -> bool:
 class Call:
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass
@@ -113,6 +114,9 @@ class FakeSlackApi:
         if method.startswith("chat.") and not blocks_are_valid(params.get("blocks") or []):
             return web.json_response({"ok": False, "error": "invalid_blocks"})
         if method == "chat.postMessage":
+            if params.get("channel", "")[:1] in ("U", "W"):
+                # A user's id: Slack posts into the app's direct conversation with them.
+                params["channel"] = "D" + params["channel"]
             self.posted.append(params)
         return web.json_response(self._answer(method, params))
 
