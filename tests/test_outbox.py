@@ -160,7 +160,8 @@ async def test_a_channel_the_bot_is_not_in_is_asked_once_and_telegram_still_gets
     assert len(slack_posts_to(both, SLACK_CHANNEL)) == 1
     assert both.slack_api.called("files.getUploadURLExternal") == []  # nor its chart
     shown = both.announcements()
-    assert (len(shown["telegram messages"]), len(shown["telegram photos"])) == (1, 1)
+    # The chart and the journey's map.
+    assert (len(shown["telegram messages"]), len(shown["telegram photos"])) == (1, 2)
     assert "day 15 of 62" in shown["telegram messages"][0]
     assert logged(caplog.records, "delivery_undeliverable") == [
         {"platform": "slack", "target": SLACK_CHANNEL, "reason": "not_in_channel"}
@@ -185,7 +186,7 @@ async def test_a_group_that_removed_the_bot_is_asked_once_and_slack_still_gets_t
     assert len(refused) == 1
     shown = both.announcements()
     assert shown["telegram messages"] == [] and shown["telegram photos"] == []
-    assert (len(shown["slack messages"]), len(shown["slack files"])) == (1, 1)
+    assert (len(shown["slack messages"]), len(shown["slack files"])) == (1, 2)
     (line,) = logged(caplog.records, "delivery_undeliverable")
     assert (line["platform"], line["target"]) == ("telegram", TELEGRAM_GROUP)
     assert "bot was kicked" in line["reason"]
@@ -216,7 +217,7 @@ async def test_a_leaderboard_that_reached_no_chat_can_be_posted_again_and_the_ad
     _, posted = await notices_to_admin(both, 2)
     assert posted == "Posted today's leaderboard to 1 of 1 chat."
     shown = both.announcements()
-    assert (len(shown["telegram messages"]), len(shown["telegram photos"])) == (1, 1)
+    assert (len(shown["telegram messages"]), len(shown["telegram photos"])) == (1, 2)
     assert ledger(both) == [(f"{both.bot.dispatcher.season_id}:leaderboard:2021-07-15", True)]
     assert "was already posted" in await both.ask(SLACK_BOSS, "admin post")
 
@@ -264,8 +265,8 @@ async def test_a_slowly_drawn_chart_holds_up_no_command(both, monkeypatch):
     finally:
         finish.set()
     assert await posting is True
-    ((file_id, png),) = both.slack_api.uploads.items()
-    assert png.startswith(PNG_MAGIC), file_id
+    assert len(both.slack_api.uploads) == 2  # the chart and the journey's map
+    assert all(png.startswith(PNG_MAGIC) for png in both.slack_api.uploads.values())
 
 
 async def test_a_chart_that_fails_to_draw_leaves_out_the_image_not_the_post(
@@ -279,7 +280,8 @@ async def test_a_chart_that_fails_to_draw_leaves_out_the_image_not_the_post(
     monkeypatch.setattr(charts, "team_ranking_png", broken_chart)
     with caplog.at_level(logging.ERROR):
         assert await both.bot.schedule.post_leaderboard() is True
-    assert both.slack_api.uploads == {}
+    (uploaded,) = both.slack_api.called("files.completeUploadExternal")
+    assert [f["title"] for f in uploaded["files"]] == ["journey.png"]  # the map, not the chart
     failures = [r.drawing for r in caplog.records if r.getMessage() == "drawing_failed"]
     assert failures == ["leaderboard-2021-07-15.png"]
 

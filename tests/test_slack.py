@@ -574,3 +574,54 @@ async def test_a_french_day_on_slack(slack):
     assert "Don jusqu'ici\xa0: 1\xa0€ à 0,10\xa0€ par km." in said
     said = reply_text(await slack.command("UFLEUR", "5 km", command="/log"))
     assert "Course, marche ou vélo\xa0?" in said
+
+
+# -- many announcement channels ----------------------------------------------------------------
+
+CHANNELS = [f"C{n:010d}" for n in range(1, 6)]
+
+
+@pytest.fixture
+async def slack_in_five_channels(database_url: str, tmp_path: Path, slack_api: FakeSlackApi, clock):
+    config = make_config(
+        database_url,
+        tmp_path,
+        slack={"enabled": True, "mode": "http", "api_url": f"{slack_api.url}/api/"},
+        server={"host": "127.0.0.1", "port": 0},
+        announce=[{"platform": "slack", "chat": chat} for chat in CHANNELS],
+    )
+    bot = await start_bot(
+        config, Secrets(slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET), clock
+    )
+    yield SlackDriver(bot, slack_api)
+    await bot.stop()
+
+
+async def test_the_daily_post_uploads_each_image_once_into_every_channel(slack_in_five_channels):
+    slack = slack_in_five_channels
+    await slack.command("UALICE", "newteam Red Rockets")
+    await slack.command("UALICE", "12 km cycle", command="/log")
+    slack.bot.dispatcher.clock.now = slack.bot.dispatcher.clock.now.replace(hour=18, minute=1)
+    assert await slack.bot.schedule.post_leaderboard() is True
+    assert all(len(slack.api.messages_to(chat)) == 1 for chat in CHANNELS)
+    # The chart and the journey's map: two uploads in all, each shared into the five channels.
+    completed = slack.api.called("files.completeUploadExternal")
+    assert len(slack.api.called("files.getUploadURLExternal")) == len(completed) == 2
+    assert [call["channels"] for call in completed] == [",".join(CHANNELS)] * 2
+    assert sorted(f["title"] for call in completed for f in call["files"])[0].endswith(".png")
+
+
+async def test_a_shared_upload_refused_is_tried_channel_by_channel(slack_in_five_channels):
+    slack = slack_in_five_channels
+    await slack.command("UALICE", "newteam Red Rockets")
+    slack.api.fail_next("files.completeUploadExternal", 200, error="not_in_channel")
+    slack.api.fail_next("files.completeUploadExternal", 200, error="not_in_channel")  # C1 alone
+    slack.bot.dispatcher.clock.now = slack.bot.dispatcher.clock.now.replace(hour=18, minute=1)
+    assert await slack.bot.schedule.post_leaderboard() is True
+    completed = slack.api.called("files.completeUploadExternal")
+    alone = [call["channel_id"] for call in completed if "channel_id" in call]
+    # Each channel on its own, both images; the one the bot is not in refused the first and
+    # was not tried again. The shared upload was not tried again for the second image.
+    assert sorted(set(alone)) == CHANNELS and len(alone) == 2 * len(CHANNELS) - 1
+    assert sum("channels" in call for call in completed) == 1
+    assert len(slack.api.uploads) == 1 + 2 * len(CHANNELS) - 1  # the shared one, then each

@@ -100,7 +100,8 @@ def _claim_final_report(store: SeasonStore, config: Config) -> Reply | None:
 
 
 def _leaderboard(store: SeasonStore, config: Config, day: date) -> Reply:
-    """Day N of M: top teams and people, season km and donation so far, a chart."""
+    """Day N of M: top teams and people, season km and donation so far, a chart of the
+    teams and the journey's map."""
     season = config.season
     day_number = (day - season.start).days + 1
     days = (season.end - season.start).days + 1
@@ -109,14 +110,16 @@ def _leaderboard(store: SeasonStore, config: Config, day: date) -> Reply:
     bars = tuple((team.name, team.total_m / 1000) for team in teams)
     news = _team_news(store.team_changes_since(day))
     store.snapshot_teams(day)
+    total_m = store.sums().total_m
     return Reply(
         (
             Heading(title),
             *_so_far(store, config),
-            Text(journey_line(config, store.sums().total_m)),
+            Text(journey_line(config, total_m)),
             *_top_tables(store, config),
             *news,
             Chart(f"leaderboard-{day.isoformat()}.png", title, bars),
+            journey_map(config, total_m),
         ),
         ToAnnouncementChats(),
         post=leaderboard_post(store.season_id, day),

@@ -134,20 +134,28 @@ class Outbox:
         self.backlog += 1
         try:
             reply = await drawn(reply)
-            arrivals = await asyncio.gather(
-                *(self._send(platform, chat, direct, reply) for platform, chat, direct in targets)
+            platforms = dict.fromkeys(platform for platform, _chat, _direct in targets)
+            done = await asyncio.gather(
+                *(
+                    self._deliver_on(platform, [t for t in targets if t[0] == platform], reply)
+                    for platform in platforms
+                )
             )
         finally:
             self.backlog -= 1
+        arrivals = [arrival for arrivals_on_platform in done for arrival in arrivals_on_platform]
         if reply.post is not None:
             await self._settle(reply.post, arrivals)
         return sum(arrival.reached for arrival in arrivals)
 
-    async def _send(self, platform: str, target: str, direct: bool, reply: Reply) -> Arrival:
+    async def _send(
+        self, platform: str, target: str, direct: bool, reply: Reply
+    ) -> tuple[Arrival, str | None]:
+        """The text to one chat or account; how it went, and the chat it reached."""
         sender = self.senders.get(platform)
         if sender is None:
             log.warning("no_sender_for_platform", extra={"platform": platform, "target": target})
-            return Arrival(platform, target, False, "not connected")
+            return Arrival(platform, target, False, "not connected"), None
         where = {"platform": platform, "target": target}
 
         async def already_there() -> bool | None:
@@ -159,21 +167,62 @@ class Outbox:
                 files = any(isinstance(part, Attachment) for part in reply.parts)
                 opened = await self._step(lambda: sender.open_direct(target, files), where)
                 if opened is None:
-                    return Arrival(platform, target, False, "no direct chat")
+                    return Arrival(platform, target, False, "no direct chat"), None
                 chat = opened
             await self._step(lambda: sender.post_text(chat, reply), where, already_there)
         except NotSent as failure:
             if direct and failure.for_good:
                 await self._tell_unreachable(platform, target)
-            return Arrival(platform, target, False, failure.why)
-        for part in reply.parts:
-            if isinstance(part, Attachment):
-                try:
-                    await self._step(lambda part=part: sender.post_file(chat, part), where)
-                except NotSent as failure:
-                    if failure.for_good:
-                        break
-        return Arrival(platform, target, True)
+            return Arrival(platform, target, False, failure.why), None
+        return Arrival(platform, target, True), chat
+
+    async def _deliver_on(
+        self, platform: str, targets: list[tuple[str, str, bool]], reply: Reply
+    ) -> list[Arrival]:
+        """One platform's share of a reply, apace of the others: each chat's text, then its
+        files. A platform that shares one upload into many chats (Slack) gets each file once
+        for all the chats the text reached, so that fifty channels cost two uploads, not a
+        hundred; if that fails, each chat is tried on its own."""
+        files = [part for part in reply.parts if isinstance(part, Attachment)]
+        sender = self.senders.get(platform)
+        share = getattr(sender, "share_file", None)
+        if not files or share is None or len(targets) < 2:
+            return list(
+                await asyncio.gather(
+                    *(self._send_with_files(target, reply, files) for target in targets)
+                )
+            )
+        sent = await asyncio.gather(*(self._send(*target, reply) for target in targets))
+        chats = [chat for _arrival, chat in sent if chat]
+        where = {"platform": platform, "target": f"{len(chats)} chats"}
+        while files and len(chats) > 1:
+            try:
+                await self._step(lambda part=files[0]: share(chats, part), where)
+            except NotSent:
+                log.warning("shared_file_failed_trying_each_chat", extra=where)
+                break
+            files = files[1:]
+        if files:
+            await asyncio.gather(*(self._files_to_chat(platform, chat, files) for chat in chats))
+        return [arrival for arrival, _chat in sent]
+
+    async def _send_with_files(
+        self, target: tuple[str, str, bool], reply: Reply, files: list[Attachment]
+    ) -> Arrival:
+        arrival, chat = await self._send(*target, reply)
+        if chat is not None and files:
+            await self._files_to_chat(arrival.platform, chat, files)
+        return arrival
+
+    async def _files_to_chat(self, platform: str, chat: str, files: list[Attachment]) -> None:
+        sender = self.senders[platform]
+        where = {"platform": platform, "target": chat}
+        for part in files:
+            try:
+                await self._step(lambda part=part: sender.post_file(chat, part), where)
+            except NotSent as failure:
+                if failure.for_good:
+                    break
 
     async def _tell_unreachable(self, platform: str, user_id: str) -> None:
         for listener in self.unreachable:
