@@ -6,6 +6,7 @@ Strings in parts are plain text; renderers escape them for their platform, there
 import asyncio
 import dataclasses
 import logging
+import time
 from dataclasses import dataclass, field
 
 from bot import charts, i18n, map_worker
@@ -80,11 +81,24 @@ class JourneyMap:
     position: tuple[float, float]  # (lat, lon)
     next_stop: int | None
     language: str = field(default_factory=i18n.language)
+    # Whether a map of the same route drawn less than `RECENT_MAP_S` ago will do: for the
+    # journey command, which thousands may ask for in a minute; not for a stop just passed.
+    recent_will_do: bool = False
 
     def draw(self) -> bytes:
         return map_worker.draw(
             self.title, self.stops, self.loop, self.position, self.next_stop, self.caption
         )
+
+    @property
+    def route_key(self) -> tuple[str, tuple[Stop, ...], bool, str]:
+        return (self.title, self.stops, self.loop, self.language)
+
+
+# A map this young serves whoever asks for the journey next: the line above it is exact, and in
+# a minute the marker moves by a pixel or two. Drawing takes a worker a good part of a second.
+RECENT_MAP_S = 60.0
+_recent_maps: dict[tuple[str, tuple[Stop, ...], bool, str], tuple[float, bytes]] = {}
 
 
 Drawing = Chart | JourneyMap
@@ -161,13 +175,25 @@ async def drawn(reply: Reply) -> Reply:
 
 
 async def _draw(drawing: Drawing) -> Attachment | None:
+    recent = _recent_map(drawing)
+    if recent is not None:
+        return Attachment(drawing.filename, recent, "image/png")
     try:
         with i18n.using(drawing.language):  # the worker thread takes a copy of it
             png = await asyncio.to_thread(drawing.draw)
     except Exception:
         log.exception("drawing_failed", extra={"drawing": drawing.filename})
         return None
+    if isinstance(drawing, JourneyMap):
+        _recent_maps[drawing.route_key] = (time.monotonic(), png)
     return Attachment(drawing.filename, png, "image/png")
+
+
+def _recent_map(drawing: Drawing) -> bytes | None:
+    if not (isinstance(drawing, JourneyMap) and drawing.recent_will_do):
+        return None
+    drawn_at, png = _recent_maps.get(drawing.route_key, (0.0, b""))
+    return png if png and time.monotonic() - drawn_at < RECENT_MAP_S else None
 
 
 def to_caller(replies: list[Reply]) -> list[Reply]:

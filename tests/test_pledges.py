@@ -1,13 +1,16 @@
 """Employees' pledges and the journey through the dispatcher, on both databases: the three
 kinds of money shown apart, pledges to the cent, and the route's stops."""
 
+import asyncio
 import json
 from datetime import timedelta
 
 import pytest
 
+from bot import map_worker, replies
 from bot.domain.journey import Route, Stop
-from bot.replies import Attachment, JourneyMap
+from bot.handlers.journey import journey_map
+from bot.replies import Attachment, JourneyMap, Reply
 
 
 @pytest.fixture
@@ -101,6 +104,36 @@ def test_journey_shows_the_stop_passed_the_next_and_a_map(members):
     (picture,) = [part for part in reply.parts if isinstance(part, Attachment)]
     assert picture.media_type == "image/png" and picture.content.startswith(b"\x89PNG")
     assert not any(isinstance(part, JourneyMap) for part in reply.parts)
+
+
+def test_a_map_drawn_a_moment_ago_serves_the_next_journey_but_not_a_stop_passed(
+    members, monkeypatch
+):
+    drawn = []
+    draw = map_worker.draw
+
+    def counted(*args):
+        drawn.append(args)
+        return draw(*args)
+
+    monkeypatch.setattr(map_worker, "draw", counted)
+    monkeypatch.setattr(replies, "_recent_maps", {})
+    members.say("alice", "/log 12 km cycle")
+    first = members.send("bob", "/journey")
+    members.say("alice", "/log 3 km run")
+    (second,) = members.send("alice", "/journey")
+    # The line is exact; the map is the one drawn a moment ago, drawn once.
+    assert "15 km so far" in "\n".join(getattr(part, "text", "") for part in second.parts)
+    assert len(drawn) == 1
+    assert [p.content for p in first[0].parts if isinstance(p, Attachment)] == [
+        p.content for p in second.parts if isinstance(p, Attachment)
+    ]
+    # A map that must show the moment itself is drawn anew.
+    asyncio.run(replies.drawn(Reply((journey_map(members.dispatcher.config, 15_000),))))
+    assert len(drawn) == 2
+    monkeypatch.setattr(replies, "RECENT_MAP_S", 0.0)
+    members.send("bob", "/journey")
+    assert len(drawn) == 3
 
 
 def test_the_daily_post_tells_the_team_news_since_yesterday(members):

@@ -36,7 +36,7 @@ def show_journey(ctx: Context, _command: Journey) -> Reply:
         (
             Heading(journey.name),
             Text(journey_line(ctx.config, total_m)),
-            journey_map(ctx.config, total_m),
+            journey_map(ctx.config, total_m, recent_will_do=True),
         )
     )
 
@@ -63,8 +63,9 @@ def journey_line(config: Config, total_m: int) -> str:
     return line
 
 
-def journey_map(config: Config, total_m: int) -> JourneyMap:
-    """The map, drawn later, outside the transaction."""
+def journey_map(config: Config, total_m: int, recent_will_do: bool = False) -> JourneyMap:
+    """The map, drawn later, outside the transaction; `recent_will_do` when a map of the
+    route drawn a moment ago may stand in for it."""
     route = config.journey.route
     place = route.place(total_m)
     if place.next is None:
@@ -83,6 +84,7 @@ def journey_map(config: Config, total_m: int) -> JourneyMap:
         route.loop,
         place.position,
         place.next,
+        recent_will_do=recent_will_do,
     )
 
 
