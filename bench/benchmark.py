@@ -50,7 +50,7 @@ from sqlalchemy import func, select
 from bench import dataset
 from bench.bare_bolt import BareBolt
 from bench.slash_commands import BOT_TOKEN, SIGNING_SECRET, Run, Slash, SlashClient, run
-from bench.timing import Stopwatch, memory_mb, percentile
+from bench.timing import Stopwatch, cpu_s, memory_mb, percentile, postgres_cpu_s
 from bot import charts, map_worker
 from bot.app import RunningBot, Secrets, start_bot
 from bot.config import Config, load_config
@@ -841,6 +841,7 @@ async def two_processes(
     logs = [as_users(LOG, itertools.cycle(half)) for half in halves]
     one_logs = as_users(LOG, itertools.cycle(chosen))
     best_one, best_two, rows = 0.0, 0.0, []
+    spent = CpuShare()
     for in_flight in plan.throughput_in_flight:
         progress(f"{backend}: /log through one process and through two, x{in_flight} each")
         ones, twos = [], []
@@ -849,13 +850,15 @@ async def two_processes(
             report_failures(f"one process x{in_flight}", one)
             ones.append(one.per_second)
             started = time.perf_counter()
-            both = await asyncio.gather(
-                *(
-                    run(client, itertools.islice(half_logs, plan.requests // 2), in_flight)
-                    for client, half_logs in zip(clients, logs, strict=True)
+            with spent.counting(first.pid, second.pid):
+                both = await asyncio.gather(
+                    *(
+                        run(client, itertools.islice(half_logs, plan.requests // 2), in_flight)
+                        for client, half_logs in zip(clients, logs, strict=True)
+                    )
                 )
-            )
             elapsed = time.perf_counter() - started
+            spent.add(sum(len(result.wall_s) for result in both), elapsed)
             for result in both:
                 report_failures(f"two processes x{in_flight}", result)
             twos.append(sum(len(result.wall_s) for result in both) / elapsed)
@@ -869,6 +872,13 @@ async def two_processes(
                 result="info",
             )
         )
+    rows.append(
+        Row(
+            f"  CPU per /log with two processes: {spent.describe()}",
+            backend,
+            result="info",
+        )
+    )
     ratio = best_two / best_one
     wanted = plan.targets.two_processes
     rows.append(
@@ -882,6 +892,43 @@ async def two_processes(
         )
     )
     return rows
+
+
+@dataclass
+class CpuShare:
+    """Where the machine's CPU went while two bot processes took logs: the bots, PostgreSQL,
+    and this process (the load client), per log; and how busy the machine's cores were."""
+
+    bots_s: float = 0.0
+    postgres_s: float = 0.0
+    client_s: float = 0.0
+    logs: int = 0
+    elapsed_s: float = 0.0
+
+    @contextlib.contextmanager
+    def counting(self, *bots: int) -> Iterator[None]:
+        before = (sum(cpu_s(pid) for pid in bots), postgres_cpu_s(), cpu_s())
+        yield
+        after = (sum(cpu_s(pid) for pid in bots), postgres_cpu_s(), cpu_s())
+        self.bots_s += after[0] - before[0]
+        self.postgres_s += after[1] - before[1]
+        self.client_s += after[2] - before[2]
+
+    def add(self, logs: int, elapsed_s: float) -> None:
+        self.logs += logs
+        self.elapsed_s += elapsed_s
+
+    def describe(self) -> str:
+        per_log = {
+            "bots": self.bots_s,
+            "PostgreSQL": self.postgres_s,
+            "load client": self.client_s,
+        }
+        used = sum(per_log.values()) / (self.elapsed_s * (os.cpu_count() or 1))
+        parts = ", ".join(
+            f"{name} {seconds / self.logs * 1000:.2f} ms" for name, seconds in per_log.items()
+        )
+        return f"{parts}; the {os.cpu_count()} cores {used:.0%} busy"
 
 
 def free_port() -> int:

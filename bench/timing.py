@@ -1,6 +1,7 @@
 """Stopwatches around functions, percentiles, and a process's resident memory."""
 
 import math
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -57,3 +58,21 @@ def memory_mb(pid: int | str = "self") -> tuple[float, float]:
         if key in ("VmRSS", "VmHWM"):
             fields[key] = int(value.split()[0]) / 1024
     return fields["VmRSS"], fields["VmHWM"]
+
+
+def cpu_s(pid: int | str = "self") -> float:
+    """CPU time a process has used, user and system, in seconds, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_s() -> float:
+    """CPU time of every PostgreSQL server process on this machine, in seconds."""
+    total = 0.0
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "postgres":
+                total += cpu_s(comm.parent.name)
+        except OSError:  # gone meanwhile
+            continue
+    return total

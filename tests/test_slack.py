@@ -17,6 +17,7 @@ from PIL import Image
 
 from bot.app import RunningBot, Secrets, start_bot
 from bot.background import Background
+from bot.platforms.slack import CallBudget
 from tests.conftest import Clock, enter_photos, make_config
 from tests.fakes.platform_requests import button_press_body, slash_command_body
 from tests.fakes.slack_api import FakeSlackApi, blocks_are_valid, signed_headers
@@ -204,6 +205,25 @@ async def test_the_people_a_process_remembers_are_bounded_and_the_least_recent_a
         "UBOB",
     ]
     assert "Bob (captain)" in reply_text(await slack.command("UBOB", "team"))
+
+
+async def test_past_slacks_rate_for_users_info_a_newcomer_is_answered_at_once_and_asked_later(
+    slack,
+):
+    (adapter,) = slack.bot.adapters
+    now = [0.0]
+    adapter.users_info_budget = CallBudget(per_minute=60, burst=1, clock=lambda: now[0])
+    await slack.command("UALICE", "newteam Red Rockets")
+    started = time.monotonic()
+    reply = await slack.command("UBOB", "join Red Rockets")  # no call left this second
+    assert time.monotonic() - started < 0.5 and "Welcome" in reply_text(reply)
+    assert [c["user"] for c in slack.api.called("users.info")] == ["UALICE"]
+    assert "UBOB" in reply_text(await slack.command("UALICE", "team"))  # known by id so far
+    now[0] = 1.0  # a second later, one more call may be made: Bob's name is asked then
+    await slack.command("UBOB", "me")
+    assert [c["user"] for c in slack.api.called("users.info")] == ["UALICE", "UBOB"]
+    team = reply_text(await slack.command("UALICE", "team"))
+    assert "Bob" in team and "UBOB" not in team
 
 
 async def test_display_name_and_time_zone_come_from_users_info_once(slack):

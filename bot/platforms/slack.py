@@ -106,6 +106,34 @@ class SlackPerson:
 UNKNOWN_PERSON = SlackPerson(None, None)
 # How many people's users.info answers a process keeps: the most recent, about 250 bytes each.
 PEOPLE_REMEMBERED = 20_000
+# users.info is Tier 4 (100+ a minute): past that, Slack refuses and a newcomer's command would
+# wait out the deadline for nothing. The bot keeps within it and goes on with what it knows.
+USERS_INFO_PER_MINUTE = 100
+USERS_INFO_BURST = 50
+
+
+class CallBudget:
+    """At most `per_minute` calls a minute, in bursts of up to `burst`: a Slack tier, kept
+    by the caller so that Slack never has to refuse."""
+
+    def __init__(
+        self, per_minute: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.per_second = per_minute / 60
+        self.burst = burst
+        self.clock = clock
+        self._tokens = float(burst)
+        self._at = clock()
+
+    def take(self) -> bool:
+        """Whether a call may be made now; if so, it is counted."""
+        now = self.clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.per_second)
+        self._at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
 
 
 class RecentPeople:
@@ -253,6 +281,7 @@ class SlackAdapter:
         )
         self.command_prefix = f"{config.slack.command} "
         self.people = RecentPeople()
+        self.users_info_budget = CallBudget(USERS_INFO_PER_MINUTE, USERS_INFO_BURST)
         self._lookups: dict[str, asyncio.Task[None]] = {}  # users.info in flight, by user
         self._recent = RecentDeliveries(PLATFORM)
         self._replies = Background("slack_send_failed")
@@ -431,12 +460,17 @@ class SlackAdapter:
     async def _person(self, user_id: str) -> SlackPerson:
         """Display name and time zone from users.info, asked once per user per process. A new
         user's command waits for it only until `PROFILE_DEADLINE_S`, then goes on without
-        (the season's time zone applies); the lookup still fills the cache for the next one."""
+        (the season's time zone applies); the lookup still fills the cache for the next one.
+        Past Slack's rate for users.info, the command goes on at once with what the bot
+        already holds (a known participant's stored name and zone), asking again later."""
         cached = self.people.get(user_id)
         if cached is not None:
             return cached
         lookup = self._lookups.get(user_id)
         if lookup is None or lookup.done():
+            if not self.users_info_budget.take():
+                log.debug("slack_users_info_deferred", extra={"user": user_id})
+                return UNKNOWN_PERSON
             lookup = self._profiles.start(self._look_up(user_id))
             self._lookups[user_id] = lookup
         await asyncio.wait([lookup], timeout=PROFILE_DEADLINE_S)
