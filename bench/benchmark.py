@@ -1,23 +1,29 @@
-"""The brief's quality bars, measured on the data set "ten times 2021".
+"""The brief's quality bars, measured on the data set "ten times 2021", and the group-wide
+edition's from `--scale 10` (a hundred times 2021) on PostgreSQL.
 
 Run from the repository root; the PostgreSQL backend needs 127.0.0.1:5432, user postgres:
 
     .venv/bin/python -m bench.benchmark                          # both backends, full size
+    .venv/bin/python -m bench.benchmark --backend postgresql --scale 10
     .venv/bin/python -m bench.benchmark --backend sqlite --scale 0.1 --requests 300
 
-For each backend: load 10,000 participants, 1,500 teams and 620,000 activities into a fresh
-database (a temporary SQLite file, or a `challenge_bench_*` PostgreSQL database dropped at the
-end) and rebuild the running totals; start the real bot in this process (Slack over HTTP, a
-fake Slack Web API on 127.0.0.1, the clock fixed at 2021-08-20 12:00 London) and time signed
-slash commands through `POST /slack/events`, sequentially for latency, and `/log` at each
-of `--throughput-in-flight` at a time for throughput against a bare Bolt app (what each
-reaches is its best rate); time the daily leaderboard job (chart and delivery
-included) for five days; then start the bot as deployed (`main.py`, via `bench.bot_process`,
-which only fixes its clock) in its own process on the same database, run the same kinds of
-requests (every participant once) and read that process's resident memory.
-`--scale` shrinks people, teams and activities alike; the season keeps its 62 days.
+For each backend: load the participants (nine in ten with a country, one in ten with a 19:30
+nudge), teams and activities into a fresh database (a temporary SQLite file, or a
+`challenge_bench_*` PostgreSQL database dropped at the end) and rebuild the running totals;
+start the real bot in this process (Slack over HTTP, a fake Slack Web API on 127.0.0.1 that
+notes when each call came, the clock fixed at 2021-08-20 12:00 London) and time signed slash
+commands through `POST /slack/events`, sequentially for latency, and `/log` at each of
+`--throughput-in-flight` at a time for throughput against a bare Bolt app (what each reaches is
+its best rate); time the daily post (chart, journey map and delivery to every announcement
+channel: one at scale 1, fifty from scale 10) for five days, and the 19:30 reminders of the
+season's last day, each held to Slack's published rate limits; then start the bot as deployed
+(`main.py`, via `bench.bot_process`, which only fixes its clock) in its own process on the same
+database, run the same kinds of requests (every participant once) and read that process's
+resident memory; then start a second such process and compare `/log` through one with `/log`
+spread over both, noting where the machine's CPU went.
+`--scale` shrinks or grows people, teams and activities alike; the season keeps its 62 days.
 Prints one table; latencies are warm (each user's first request, which asks Slack's
-users.info, is the separate warm-up row).
+users.info within its rate, is the separate warm-up row).
 """
 
 import argparse

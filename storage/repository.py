@@ -512,17 +512,18 @@ def people_around(
     order (most km first, then the earlier participant): a keyset read of the total's index,
     never a scan of everyone."""
     total, pid = ParticipantTotal.total_m, ParticipantTotal.participant_id
+    # The bare bound is what the index can start from; the rest only breaks ties.
     ahead = _people(
         session,
         season_id,
-        (or_(total > total_m, and_(total == total_m, pid < participant_id)),),
+        (total >= total_m, or_(total > total_m, and_(total == total_m, pid < participant_id))),
         (total.asc(), pid.desc()),
         each,
     )
     behind = _people(
         session,
         season_id,
-        (or_(total < total_m, and_(total == total_m, pid > participant_id)),),
+        (total <= total_m, or_(total < total_m, and_(total == total_m, pid > participant_id))),
         (total.desc(), pid.asc()),
         each,
     )
