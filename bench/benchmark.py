@@ -106,13 +106,15 @@ class Targets:
     rss_mb: float
     post_s: float
     announce_chats: int
+    bare_bolt: float | None  # /log throughput over a bare Bolt app's
     two_processes: float | None  # /log throughput of two processes over one's
 
     @classmethod
     def at(cls, scale: float) -> "Targets":
         if scale >= 10:
-            return cls(load_s=300, rss_mb=250, post_s=5.0, announce_chats=50, two_processes=1.6)
-        return cls(load_s=60, rss_mb=200, post_s=2.0, announce_chats=1, two_processes=None)
+            # The group-wide edition measures throughput by what a second process adds.
+            return cls(300, 250, 5.0, announce_chats=50, bare_bolt=None, two_processes=1.6)
+        return cls(60, 200, 2.0, announce_chats=1, bare_bolt=0.5, two_processes=None)
 
     @property
     def chats(self) -> list[str]:
@@ -513,15 +515,15 @@ async def throughput(
                 bare_server,
             ),
         ]
-    ratio = best_ours / best_bare
+    ratio, wanted = best_ours / best_bare, plan.targets.bare_bolt
     rows.append(
         Row(
             "/log throughput reached (best rate of each)",
             backend,
             throughput=f"{best_ours:,.0f}/s",
             ratio=f"{ratio:.2f}",
-            target=">= 0.50 x bare",
-            result=verdict(ratio >= 0.5),
+            target="" if wanted is None else f">= {wanted:.2f} x bare",
+            result="info" if wanted is None else verdict(ratio >= wanted),
         )
     )
     return rows

@@ -132,12 +132,28 @@ def clean_name(name: str) -> str:
 
 
 def accounts_of(session: Session, participant_id: int) -> tuple[tuple[str, str], ...]:
-    rows = session.execute(
-        select(PlatformAccount.platform, PlatformAccount.external_id)
-        .where(PlatformAccount.participant_id == participant_id)
-        .order_by(PlatformAccount.id)
-    )
-    return tuple((platform, external_id) for platform, external_id in rows)
+    return accounts_of_each(session, [participant_id]).get(participant_id, ())
+
+
+def accounts_of_each(
+    session: Session, participant_ids: Sequence[int]
+) -> dict[int, tuple[tuple[str, str], ...]]:
+    """(platform, id) of each participant's accounts, in the order they were made; one
+    query for however many (ten thousand 19:30 nudges), in chunks the drivers take."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    for start in range(0, len(participant_ids), 5_000):
+        rows = session.execute(
+            select(
+                PlatformAccount.participant_id,
+                PlatformAccount.platform,
+                PlatformAccount.external_id,
+            )
+            .where(PlatformAccount.participant_id.in_(participant_ids[start : start + 5_000]))
+            .order_by(PlatformAccount.id)
+        )
+        for pid, platform, external_id in rows:
+            found.setdefault(pid, []).append((platform, external_id))
+    return {pid: tuple(accounts) for pid, accounts in found.items()}
 
 
 def lock_participant(session: Session, participant_id: int) -> None:

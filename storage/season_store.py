@@ -53,6 +53,12 @@ class SeasonStore:
         """(platform, id) of each of the participant's accounts, to reach them directly."""
         return repo.accounts_of(self.session, participant_id)
 
+    def accounts_of_each(
+        self, participant_ids: list[int]
+    ) -> dict[int, tuple[tuple[str, str], ...]]:
+        """`accounts_of` for many at once; one with no account is left out."""
+        return repo.accounts_of_each(self.session, participant_ids)
+
     def lock_participant(self, participant_id: int) -> None:
         """Until the transaction ends, that participant's logs and removals wait for this one."""
         repo.lock_participant(self.session, participant_id)

@@ -119,8 +119,9 @@ def claim_reminders(session: Session, config: Config, season_id: int, now: datet
     sent = [d for d in wanted if (d.participant_id, d.day, d.kind) in claimed]
     weeks = _WeekFigures(store) if any(d.kind == WEEKLY for d in sent) else None
     replies = []
+    reached = store.accounts_of_each([item.participant_id for item in sent])
     for item in sent:
-        accounts = store.accounts_of(item.participant_id)
+        accounts = reached.get(item.participant_id)
         if not accounts:
             continue
         with i18n.using(item.language):

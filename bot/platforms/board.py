@@ -39,6 +39,7 @@ SECURITY_HEADERS = {
 }
 # Figures are made again at most this often, however fast logs land.
 MIN_REFRESH_S = 1.0
+REFRESH_SHARE_WAIT = 19  # seconds waited per second spent making the figures
 # A language nobody has asked for yet is made once, on its first request, within this long.
 FIRST_MAKE_S = 10.0
 STATIC = ("board.css", "text/css"), ("board.js", "text/javascript")
@@ -111,7 +112,10 @@ class BoardSite:
                 pass
             started = time.monotonic()
             await self.refresh()
-            await asyncio.sleep(max(0.0, MIN_REFRESH_S - (time.monotonic() - started)))
+            took = time.monotonic() - started
+            # A large challenge's figures take a while: never more than a twentieth of the
+            # process's time, however fast the logs land.
+            await asyncio.sleep(max(MIN_REFRESH_S - took, REFRESH_SHARE_WAIT * took))
 
     async def refresh(self) -> None:
         async with self._making:
