@@ -849,12 +849,14 @@ async def two_processes(
     logs = [as_users(LOG, itertools.cycle(half)) for half in halves]
     one_logs = as_users(LOG, itertools.cycle(chosen))
     best_one, best_two, rows = 0.0, 0.0, []
-    spent = CpuShare()
+    spent, spent_alone = CpuShare(), CpuShare()
     for in_flight in plan.throughput_in_flight:
         progress(f"{backend}: /log through one process and through two, x{in_flight} each")
         ones, twos = [], []
         for _ in range(THROUGHPUT_ROUNDS):
-            one = await run(clients[0], itertools.islice(one_logs, plan.requests), in_flight)
+            with spent_alone.counting(first.pid):
+                one = await run(clients[0], itertools.islice(one_logs, plan.requests), in_flight)
+            spent_alone.add(len(one.wall_s), one.elapsed_s)
             report_failures(f"one process x{in_flight}", one)
             ones.append(one.per_second)
             started = time.perf_counter()
@@ -880,13 +882,10 @@ async def two_processes(
                 result="info",
             )
         )
-    rows.append(
-        Row(
-            f"  CPU per /log with two processes: {spent.describe()}",
-            backend,
-            result="info",
-        )
-    )
+    rows += [
+        Row(f"  CPU per /log, one process: {spent_alone.describe()}", backend, result="info"),
+        Row(f"  CPU per /log, two processes: {spent.describe()}", backend, result="info"),
+    ]
     ratio = best_two / best_one
     wanted = plan.targets.two_processes
     rows.append(
@@ -928,7 +927,7 @@ class CpuShare:
 
     def describe(self) -> str:
         per_log = {
-            "bots": self.bots_s,
+            "bot": self.bots_s,
             "PostgreSQL": self.postgres_s,
             "load client": self.client_s,
         }
