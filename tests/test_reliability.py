@@ -566,11 +566,12 @@ def ledger_keys(both: BothPlatforms) -> list[str]:
 
 def assert_posted_once_everywhere(both: BothPlatforms) -> None:
     shown = both.announcements()
+    # One message and two images (the chart, the journey's map) in each chat.
     assert {where: len(posts) for where, posts in shown.items()} == {
         "slack messages": 1,
-        "slack files": 1,
+        "slack files": 2,
         "telegram messages": 1,
-        "telegram photos": 1,
+        "telegram photos": 2,
     }, shown
     assert "Summer Challenge 2021: day 15 of 62" in shown["slack messages"][0]
     assert "day 15 of 62" in shown["telegram messages"][0]
@@ -662,7 +663,7 @@ async def test_telegram_timing_out_does_not_hold_back_the_slack_leaderboard(
     assert await posting is True
     assert both.telegram_api.stalls.held == ["sendMessage"]
     shown = both.announcements()
-    assert (len(shown["slack messages"]), len(shown["slack files"])) == (1, 1)
+    assert (len(shown["slack messages"]), len(shown["slack files"])) == (1, 2)
     assert len(shown["telegram messages"]) == 0  # not resent
     assert "delivery_outcome_unknown" in caplog.text
 

@@ -88,8 +88,9 @@ async def test_the_daily_leaderboard_goes_once_to_every_announcement_chat(chat, 
     assert "Summer Challenge 2021: day 15 of 62" in text
     assert "12 km so far, EUR 1 for charity" in text
     assert "1  Red Rockets  12.0" in text
-    (chart,) = [p for p in chats.posts[0][1].parts if isinstance(p, Attachment)]
-    assert chart.media_type == "image/png" and chart.content.startswith(PNG_MAGIC)
+    images = [p for p in chats.posts[0][1].parts if isinstance(p, Attachment)]
+    assert [image.filename for image in images] == ["leaderboard-2021-07-15.png", "journey.png"]
+    assert all(i.media_type == "image/png" and i.content.startswith(PNG_MAGIC) for i in images)
 
 
 async def test_two_instances_on_one_database_post_once(chat, at_six_pm, config):
