@@ -882,9 +882,18 @@ async def two_processes(
                 result="info",
             )
         )
+    # However well a second process scales, it cannot use more than the cores one left idle.
+    bound = 1 / spent_alone.busy if spent_alone.busy else float("inf")
     rows += [
         Row(f"  CPU per /log, one process: {spent_alone.describe()}", backend, result="info"),
         Row(f"  CPU per /log, two processes: {spent.describe()}", backend, result="info"),
+        Row(
+            f"  the most a second process can add on {os.cpu_count()} cores: 1 / busy share "
+            "with one",
+            backend,
+            ratio=f"{bound:.2f}",
+            result="info",
+        ),
     ]
     ratio = best_two / best_one
     wanted = plan.targets.two_processes
@@ -925,17 +934,22 @@ class CpuShare:
         self.logs += logs
         self.elapsed_s += elapsed_s
 
+    @property
+    def busy(self) -> float:
+        """The share of the machine's cores that were at work."""
+        spent = self.bots_s + self.postgres_s + self.client_s
+        return spent / (self.elapsed_s * (os.cpu_count() or 1)) if self.elapsed_s else 0.0
+
     def describe(self) -> str:
         per_log = {
             "bot": self.bots_s,
             "PostgreSQL": self.postgres_s,
             "load client": self.client_s,
         }
-        used = sum(per_log.values()) / (self.elapsed_s * (os.cpu_count() or 1))
         parts = ", ".join(
             f"{name} {seconds / self.logs * 1000:.2f} ms" for name, seconds in per_log.items()
         )
-        return f"{parts}; the {os.cpu_count()} cores {used:.0%} busy"
+        return f"{parts}; the {os.cpu_count()} cores {self.busy:.0%} busy"
 
 
 def free_port() -> int:
