@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, update
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -529,21 +529,28 @@ def people_around(
     never a scan of everyone."""
     total, pid = ParticipantTotal.total_m, ParticipantTotal.participant_id
     # The bare bound is what the index can start from; the rest only breaks ties.
-    ahead = _people(
-        session,
+    ahead = _people_query(
         season_id,
         (total >= total_m, or_(total > total_m, and_(total == total_m, pid < participant_id))),
         (total.asc(), pid.desc()),
         each,
-    )
-    behind = _people(
-        session,
+    ).add_columns(literal(True).label("ahead"))
+    behind = _people_query(
         season_id,
         (total <= total_m, or_(total < total_m, and_(total == total_m, pid > participant_id))),
         (total.desc(), pid.asc()),
         each,
-    )
-    return ahead[::-1], behind
+    ).add_columns(literal(False).label("ahead"))
+    # Both sides in one round trip; each side's order is made again here.
+    rows = session.execute(union_all(select(ahead.subquery()), select(behind.subquery()))).all()
+    found = {
+        side: sorted(
+            (_person_row(row[:-1]) for row in rows if bool(row[-1]) == side),
+            key=lambda p: (-p.total_m, p.participant_id),
+        )
+        for side in (True, False)
+    }
+    return found[True], found[False]
 
 
 def _people(
@@ -553,13 +560,21 @@ def _people(
     order: tuple[Any, ...],
     limit: int,
 ) -> list[PersonRow]:
+    rows = session.execute(_people_query(season_id, conditions, order, limit)).all()
+    return [_person_row(row) for row in rows]
+
+
+def _people_query(
+    season_id: int, conditions: tuple[Any, ...], order: tuple[Any, ...], limit: int
+) -> Any:
+    """People ranked by their totals, each with their current team's name."""
     current = (
         select(Membership.participant_id, Team.name)
         .join(Team, Team.id == Membership.team_id)
         .where(Membership.season_id == season_id, Membership.left_at.is_(None))
         .subquery()
     )
-    rows = session.execute(
+    return (
         select(
             ParticipantTotal.participant_id,
             *_person_columns(),
@@ -571,11 +586,12 @@ def _people(
         .where(ParticipantTotal.season_id == season_id, *conditions)
         .order_by(*order)
         .limit(limit)
-    ).all()
-    return [
-        PersonRow(pid, _person(name, hidden, gone), team, int(total))
-        for pid, name, hidden, gone, team, total in rows
-    ]
+    )
+
+
+def _person_row(row: Any) -> PersonRow:
+    pid, name, hidden, gone, team, total = row
+    return PersonRow(pid, _person(name, hidden, gone), team, int(total))
 
 
 @dataclass(frozen=True)

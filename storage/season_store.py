@@ -122,9 +122,18 @@ class SeasonStore:
         """The rank that goes with a participant's season total, and out of how many."""
         return repo.person_standing(self.session, self.season_id, total_m)
 
-    def ranks(self, person_totals: Iterable[int], team_totals: Iterable[int]) -> logbook.Ranks:
-        """The ranks that go with these season totals of people and of teams, together."""
-        return logbook.season_ranks(self.session, self.season_id, person_totals, team_totals)
+    def ranks(
+        self,
+        person_totals: Iterable[int],
+        team_totals: Iterable[int],
+        *,
+        count_people: bool = False,
+    ) -> logbook.Ranks:
+        """The ranks that go with these season totals of people and of teams, together; and
+        how many people are ranked, if asked."""
+        return logbook.season_ranks(
+            self.session, self.season_id, person_totals, team_totals, count_people=count_people
+        )
 
     def sums(self) -> repo.SeasonSums:
         """The season's distance per kind."""

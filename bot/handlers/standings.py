@@ -130,13 +130,17 @@ def _people_standings(ctx: Context) -> Reply:
     rows = _person_rows(ctx, people, top_ranks)
     marked = next((i for i, p in enumerate(people) if p.participant_id == me.id), None)
     totals, team = ctx.store.my_totals(), ctx.team
-    counted = ctx.store.person_standing(totals.total_m)[1]
+    around: list[PersonRow] = []
     if marked is None and (team is not None or totals.total_m):
         ahead, behind = ctx.store.people_around(me.id, totals.total_m, NEIGHBOURS)
         mine = PersonRow(me.id, _as_person(me), team.name if team else None, totals.total_m)
         listed = {p.participant_id for p in people}
         around = [p for p in (*ahead, mine, *behind) if p.participant_id not in listed]
-        ranks = ctx.store.ranks([p.total_m for p in around], []).of_person
+    # The neighbourhood's ranks and the head count, in one read.
+    asked = ctx.store.ranks([p.total_m for p in around], [], count_people=True)
+    counted = asked.person_count or 0
+    if around:
+        ranks = asked.of_person
         if ranks[around[0].total_m] > top_ranks[-1] + 1:
             rows.append(("…", "", "", ""))
         marked = len(rows) + around.index(mine)
