@@ -567,22 +567,26 @@ def _people(
 def _people_query(
     season_id: int, conditions: tuple[Any, ...], order: tuple[Any, ...], limit: int
 ) -> Any:
-    """People ranked by their totals, each with their current team's name."""
-    current = (
-        select(Membership.participant_id, Team.name)
-        .join(Team, Team.id == Membership.team_id)
-        .where(Membership.season_id == season_id, Membership.left_at.is_(None))
-        .subquery()
+    """People ranked by their totals, each with their current team's name: looked up for
+    the rows shown only (a join would make SQLite pair every member with their team first)."""
+    current_team = (
+        select(Team.name)
+        .join(Membership, Membership.team_id == Team.id)
+        .where(
+            Membership.season_id == season_id,
+            Membership.participant_id == ParticipantTotal.participant_id,
+            Membership.left_at.is_(None),
+        )
+        .scalar_subquery()
     )
     return (
         select(
             ParticipantTotal.participant_id,
             *_person_columns(),
-            current.c.name,
+            current_team.label("team_name"),
             ParticipantTotal.total_m,
         )
         .join(Participant, Participant.id == ParticipantTotal.participant_id)
-        .outerjoin(current, current.c.participant_id == ParticipantTotal.participant_id)
         .where(ParticipantTotal.season_id == season_id, *conditions)
         .order_by(*order)
         .limit(limit)
