@@ -149,9 +149,10 @@ class Outbox:
         return sum(arrival.reached for arrival in arrivals)
 
     async def _send(
-        self, platform: str, target: str, direct: bool, reply: Reply
+        self, platform: str, target: str, direct: bool, reply: Reply, with_files: bool
     ) -> tuple[Arrival, str | None]:
-        """The text to one chat or account; how it went, and the chat it reached."""
+        """The text to one chat or account; how it went, and the chat it reached.
+        `with_files` when files follow it there."""
         sender = self.senders.get(platform)
         if sender is None:
             log.warning("no_sender_for_platform", extra={"platform": platform, "target": target})
@@ -164,8 +165,7 @@ class Outbox:
         try:
             chat = target
             if direct:
-                files = any(isinstance(part, Attachment) for part in reply.parts)
-                opened = await self._step(lambda: sender.open_direct(target, files), where)
+                opened = await self._step(lambda: sender.open_direct(target, with_files), where)
                 if opened is None:
                     return Arrival(platform, target, False, "no direct chat"), None
                 chat = opened
@@ -192,7 +192,7 @@ class Outbox:
                     *(self._send_with_files(target, reply, files) for target in targets)
                 )
             )
-        sent = await asyncio.gather(*(self._send(*target, reply) for target in targets))
+        sent = await asyncio.gather(*(self._send(*target, reply, True) for target in targets))
         chats = [chat for _arrival, chat in sent if chat]
         where = {"platform": platform, "target": f"{len(chats)} chats"}
         while files and len(chats) > 1:
@@ -209,7 +209,7 @@ class Outbox:
     async def _send_with_files(
         self, target: tuple[str, str, bool], reply: Reply, files: list[Attachment]
     ) -> Arrival:
-        arrival, chat = await self._send(*target, reply)
+        arrival, chat = await self._send(*target, reply, bool(files))
         if chat is not None and files:
             await self._files_to_chat(arrival.platform, chat, files)
         return arrival

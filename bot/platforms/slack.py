@@ -514,7 +514,7 @@ class SlackAdapter:
             if isinstance(reply.audience, ToCaller):
                 for part in reply.parts:
                     if isinstance(part, Attachment):
-                        await self._upload(await self._dm_channel(user_id), part)
+                        await self._upload([await self._dm_channel(user_id)], part)
             else:
                 await self.outbox.deliver(reply)
 
@@ -558,10 +558,7 @@ class SlackAdapter:
         response = await self.client.conversations_open(users=user_id)
         return response["channel"]["id"]
 
-    async def _upload(self, channel: str, attachment: Attachment) -> None:
-        await self._upload_to([channel], attachment)
-
-    async def _upload_to(self, channels: list[str], attachment: Attachment) -> None:
+    async def _upload(self, channels: list[str], attachment: Attachment) -> None:
         """One upload, shared into every channel."""
         where = {"channel": channels[0]} if len(channels) == 1 else {"channels": channels}
         await self.client.files_upload_v2(
@@ -611,7 +608,7 @@ class SlackAdapter:
         announcement channels would take them all."""
         with _as_outbox_errors():
             try:
-                await self._upload_to(chat_ids, attachment)
+                await self._upload(chat_ids, attachment)
             except TimeoutError as error:
                 raise MaybeSent from error
 
